@@ -1,0 +1,1 @@
+"""Repo-wide build support: the launcher's tests and CI helpers."""
