@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 from moto.server import ThreadedMotoServer
@@ -31,9 +32,10 @@ class MotoEndpoint:
         with urllib.request.urlopen(req, timeout=10):  # noqa: S310 - loopback
             pass
 
-    def raw_client(self, service: str) -> object:
+    def raw_client(self, service: str) -> Any:
         """An unguarded boto3 client for test set-up and inspection only."""
-        return boto3.client(
+        make_client: Any = boto3.client  # the stubs type each service separately
+        return make_client(
             service,
             endpoint_url=self.url,
             region_name=FAKE_CREDENTIALS["AWS_DEFAULT_REGION"],

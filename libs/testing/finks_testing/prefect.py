@@ -13,6 +13,7 @@ database is shared.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -28,6 +29,8 @@ from pathlib import Path
 import pytest
 
 from finks_testing.ports import free_port
+
+_SERVER_START = (sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1")
 
 
 @dataclass(frozen=True)
@@ -70,10 +73,8 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=15)
     except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         proc.wait(timeout=5)
 
 
@@ -86,8 +87,7 @@ def running_prefect_server(home: Path, timeout: float = 180.0) -> Iterator[Prefe
     log_path = home / "server.log"
     with log_path.open("ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start"]
-            + ["--host", "127.0.0.1", "--port", str(port)],
+            [*_SERVER_START, "--port", str(port)],
             env=_child_env(home),
             stdout=log,
             stderr=subprocess.STDOUT,
