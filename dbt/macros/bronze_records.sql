@@ -1,0 +1,68 @@
+{#-
+  bronze_records(relation, dataset): one row per FMP record in the bronze zone,
+  with the envelope fields alongside (fetched_at decides which copy wins in silver).
+
+  `relation` is always `source('bronze', dataset)` so the lineage graph shows the
+  bronze source on every target. Athena reads that Glue external table; DuckDB
+  reads the same JSON objects straight from the bronze bucket over the S3 API
+  (httpfs), so the local build exercises the real object layout.
+-#}
+
+{% macro bronze_records(relation, dataset) %}
+  {{ return(adapter.dispatch('bronze_records', 'finks')(relation, dataset)) }}
+{% endmacro %}
+
+{% macro default__bronze_records(relation, dataset) %}
+  {{ exceptions.raise_compiler_error(
+      "bronze_records: no implementation for adapter '" ~ target.type
+      ~ "'. Supported: athena (cloud) and duckdb (local).") }}
+{% endmacro %}
+
+{% macro duckdb__bronze_records(relation, dataset) %}
+  {%- set envelope = finks.bronze_envelope_fields() -%}
+  {%- set fields = finks.bronze_record_fields(dataset) -%}
+  {%- set envelope_spec -%}
+    STRUCT({% for key, _ in envelope %}"{{ key }}" VARCHAR{% if not loop.last %}, {% endif %}{% endfor %})
+  {%- endset -%}
+  {%- set records_spec -%}
+    STRUCT({% for key, _ in fields %}"{{ key }}" VARCHAR{% if not loop.last %}, {% endif %}{% endfor %})[]
+  {%- endset -%}
+  select
+    {%- for key, column in envelope %}
+    bronze_object.envelope."{{ key }}" as {{ column }},
+    {%- endfor %}
+    {%- for key, column in fields %}
+    bronze_object.record."{{ key }}" as {{ column }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+  from (
+    select envelope, unnest(records) as record
+    from read_json(
+      '{{ finks.bronze_glob(dataset) }}',
+      format = 'auto',
+      maximum_object_size = 268435456,
+      columns = {envelope: '{{ envelope_spec }}', records: '{{ records_spec }}'}
+    )
+  ) as bronze_object
+{% endmacro %}
+
+{% macro athena__bronze_records(relation, dataset) %}
+  {%- set envelope = finks.bronze_envelope_fields() -%}
+  {%- set fields = finks.bronze_record_fields(dataset) -%}
+  select
+    {%- for key, column in envelope %}
+    bronze_object.envelope.{{ key | lower }} as {{ column }},
+    {%- endfor %}
+    {%- for key, column in fields %}
+    record.{{ column }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+  from {{ relation }} as bronze_object
+  {#- Trino expands an array of rows into one column per field, in DDL order. #}
+  cross join unnest(bronze_object.records) as record (
+    {%- for key, column in fields %}{{ column }}{% if not loop.last %}, {% endif %}{% endfor -%}
+  )
+{% endmacro %}
+
+{% macro bronze_glob(dataset) %}
+  {#- Every object of one dataset: fmp/{dataset}/ingest_date=*/symbol=*/*.json #}
+  {{- return('s3://' ~ env_var('FINKS_BRONZE_BUCKET') ~ '/fmp/' ~ dataset ~ '/*/*/*.json') -}}
+{% endmacro %}
