@@ -86,7 +86,13 @@ class BronzeWriter:
         kwargs: dict[str, Any] = {"Bucket": self.bucket}
         if self.config.aws_region != "us-east-1":
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": self.config.aws_region}
-        self._s3.create_bucket(**kwargs)
+        try:
+            self._s3.create_bucket(**kwargs)
+        except ClientError as exc:
+            # Concurrent runs (one Prefect task per symbol) race to create it: fine.
+            code = exc.response.get("Error", {}).get("Code")
+            if code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                raise
 
     def stored_sha(self, key: str) -> str | None:
         """The content sha recorded on an existing object, or None when there is none."""
