@@ -28,8 +28,9 @@ class MotoEndpoint:
         """Forget every bucket/secret/database: a clean account for the next test."""
         import urllib.request
 
-        req = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(req, timeout=10):  # noqa: S310 - loopback
+        # The URL is our own loopback moto server (http only).
+        req = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")  # noqa: S310
+        with urllib.request.urlopen(req, timeout=10):  # noqa: S310
             pass
 
     def raw_client(self, service: str) -> Any:
@@ -39,8 +40,8 @@ class MotoEndpoint:
             service,
             endpoint_url=self.url,
             region_name=FAKE_CREDENTIALS["AWS_DEFAULT_REGION"],
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         )
 
 
