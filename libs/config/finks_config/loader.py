@@ -35,8 +35,9 @@ from finks_config.paths import SHARED_CONFIG_DIR, display_path
 ENV_VAR_SOURCE = "environment variable"
 OVERRIDE_SOURCE = "override"
 DEFAULT_SOURCE = "default"
-# Process variables the loader snapshots besides keys the files set.
-RELEVANT_KEYS = (
+# The platform-wide keys of libs/config/.env.{env} (-> Config fields); the loader
+# also snapshots these from process variables besides the keys the files set.
+SHARED_KEYS: tuple[str, ...] = (
     "ENVIRONMENT",
     "AWS_REGION",
     "S3_BUCKET_PREFIX",
@@ -101,7 +102,7 @@ class ResolvedValues:
             return self.overrides[key], OVERRIDE_SOURCE
         if key in self.environ:
             return self.environ[key], ENV_VAR_SOURCE
-        if key not in RELEVANT_KEYS and not any(key in f.values for f in self.files):
+        if key not in SHARED_KEYS and not any(key in f.values for f in self.files):
             live = os.environ.get(key)
             if live is not None:
                 return live, ENV_VAR_SOURCE
@@ -292,7 +293,7 @@ def resolve(
         _check_environment_key(env_file, env)
 
     source_env = os.environ if environ is None else environ
-    relevant = set(RELEVANT_KEYS).union(*(f.values for f in files))
+    relevant = set(SHARED_KEYS).union(*(f.values for f in files))
     # Only what configuration can use: a pickled Config never carries the rest of
     # the process environment (AWS credentials, tokens of unrelated tools).
     snapshot = {

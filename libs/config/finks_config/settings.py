@@ -19,7 +19,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from finks_config.environment import Environment
 from finks_config.errors import ConfigError
-from finks_config.loader import DEFAULT_SOURCE, ResolvedValues
+from finks_config.loader import DEFAULT_SOURCE, SHARED_KEYS, ResolvedValues
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -28,16 +28,6 @@ DEFAULT_REGION = "ca-central-1"
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
-# Shared keys (libs/config/.env.{env}) -> Config field; ENVIRONMENT is handled by the loader.
-SHARED_KEYS: tuple[str, ...] = (
-    "ENVIRONMENT",
-    "AWS_REGION",
-    "S3_BUCKET_PREFIX",
-    "LOG_LEVEL",
-    "DEBUG_MODE",
-    "PREFECT_API_URL",
-    "AWS_ENDPOINT_URL",
-)
 _PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")
 _NAME_PART = re.compile(r"^[A-Za-z0-9_.-]+$")
