@@ -206,6 +206,18 @@ def apply_deployment(
     client: SyncPrefectClient, spec: DeploymentSpec, flow_obj: Flow[Any, Any]
 ) -> Applied:
     """Create `spec`, update only what differs, or leave it alone."""
+    # What a deployment is made of; creating and updating send the same fields.
+    fields: dict[str, Any] = {
+        "version": spec.version,
+        "description": spec.description,
+        "entrypoint": spec.entrypoint,
+        "work_pool_name": spec.work_pool,
+        "parameters": spec.parameters,
+        "pull_steps": list(spec.pull_steps),
+        "job_variables": spec.job_variables,
+        "tags": list(spec.tags),
+        "parameter_openapi_schema": parameter_schema(flow_obj.fn).model_dump_for_openapi(),
+    }
     try:
         current = client.read_deployment_by_name(spec.full_name)
     except ObjectNotFound:
@@ -214,20 +226,7 @@ def apply_deployment(
         changes = diff(spec, current)
         if not changes:
             return Applied(f"deployment {spec.full_name}", "unchanged")
-        client.update_deployment(
-            current.id,
-            DeploymentUpdate(
-                version=spec.version,
-                entrypoint=spec.entrypoint,
-                work_pool_name=spec.work_pool,
-                description=spec.description,
-                parameters=spec.parameters,
-                pull_steps=list(spec.pull_steps),
-                job_variables=spec.job_variables,
-                tags=list(spec.tags),
-                parameter_openapi_schema=parameter_schema(flow_obj.fn).model_dump_for_openapi(),
-            ),
-        )
+        client.update_deployment(current.id, DeploymentUpdate(**fields))
         if "schedules" in changes:
             for existing in current.schedules or []:
                 client.delete_deployment_schedule(current.id, existing.id)
@@ -236,18 +235,7 @@ def apply_deployment(
         return Applied(f"deployment {spec.full_name}", "updated", tuple(changes))
     flow_id = client.create_flow_from_name(spec.flow_name)
     client.create_deployment(
-        flow_id=flow_id,
-        name=spec.name,
-        version=spec.version,
-        description=spec.description,
-        entrypoint=spec.entrypoint,
-        work_pool_name=spec.work_pool,
-        parameters=spec.parameters,
-        pull_steps=list(spec.pull_steps),
-        job_variables=spec.job_variables,
-        tags=list(spec.tags),
-        schedules=_schedule_creates(spec),
-        parameter_openapi_schema=parameter_schema(flow_obj.fn).model_dump_for_openapi(),
+        flow_id=flow_id, name=spec.name, schedules=_schedule_creates(spec), **fields
     )
     return Applied(f"deployment {spec.full_name}", "created")
 
