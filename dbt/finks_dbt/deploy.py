@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from finks_config import Environment, aws_session, client
+from finks_config import Environment
+from finks_config.aws import aws_session, client
 from finks_dbt.plan import build_plan
 from finks_dbt.runner import run_build
 from finks_deploy import DeployContext, DeployError, UsageError, run_deploy

@@ -16,7 +16,8 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, Field
 
-from finks_config import Config, ConfigError, Environment, aws_session, load_config
+from finks_config import Config, ConfigError, Environment, load_config
+from finks_config.aws import aws_session
 from finks_dbt.project import CONFIG_SUBDIR, PROJECT_NAME, duckdb_path, project_dir, work_dir
 
 # Connection keys of the rendered profile that are safe to print (never credentials).

@@ -18,7 +18,8 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError  # pants: no-infer-dep
 
-from finks_config import Config, Environment, client
+from finks_config import Config, Environment
+from finks_config.aws import client
 
 SOURCE = "fmp"
 SCHEMA_VERSION = 1

@@ -21,6 +21,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError  # pants: no-infer-dep
 
 from finks_config import Config, ConfigError, Environment
+from finks_config.aws import get_secret
 from finks_ingestion.bronze import (
     QUARANTINE_PREFIX,
     SCHEMA_VERSION,
@@ -97,7 +98,7 @@ def load_settings(config: Config) -> IngestionSettings:
 def fmp_api_key(config: Config) -> str:
     """The FMP key from the secret store; `local` falls back to the local server's key."""
     try:
-        return config.get_secret("fmp").get_secret_value()
+        return get_secret(config, "fmp").get_secret_value()
     except (ConfigError, ClientError, BotoCoreError):
         if config.environment == Environment.LOCAL:
             return LOCAL_FMP_API_KEY

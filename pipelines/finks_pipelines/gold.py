@@ -15,7 +15,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from finks_config import Config, client
+from finks_config import Config
+from finks_config.aws import client
 
 Query = Callable[[str], list[tuple[Any, ...]]]
 

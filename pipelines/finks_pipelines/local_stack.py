@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from finks_config import Config, Environment, client, load_config, repo_root
+from finks_config import Config, Environment, load_config, repo_root
+from finks_config.aws import client
 from finks_pipelines.processes import ProcessRegistry, python_env, terminate_on_signals
 from finks_pipelines.settings import PROJECT_CONFIG_DIR
 

@@ -114,7 +114,8 @@ def pull_flow_code(uri: str, directory: str = "finks-flow-code") -> dict[str, st
     Referenced from a deployment's pull_steps as `finks_pipelines.packaging.pull_flow_code`;
     returns `{"directory": ...}` for the steps after it.
     """
-    from finks_config import client, current_environment, load_config
+    from finks_config import current_environment, load_config
+    from finks_config.aws import client
 
     bucket, _, key = uri.removeprefix("s3://").partition("/")
     config = load_config("pipelines/config", current_environment())

@@ -1,6 +1,7 @@
 """finks_config: the one typed, validated, isolated environment configuration for Finks.
 
-    from finks_config import load_config, client
+    from finks_config import load_config
+    from finks_config.aws import client   # the boto3 half; the core never imports boto3
     config = load_config("ingestion/config", env="dev")
     s3 = client(config, "s3")          # refuses other environments' buckets
     s3.put_object(Bucket=config.bronze_bucket, Key="k", Body=b"...")
@@ -8,7 +9,6 @@
 See libs/config/README.md for precedence, keys and troubleshooting.
 """
 
-from finks_config.aws import GuardedSession, aws_session, clear_client_cache, client
 from finks_config.environment import Environment, current_environment
 from finks_config.errors import (
     ConfigError,
@@ -29,12 +29,8 @@ __all__ = [
     "ConfigError",
     "ConfigValidationError",
     "Environment",
-    "GuardedSession",
     "IsolationError",
     "MissingEnvFileError",
-    "aws_session",
-    "clear_client_cache",
-    "client",
     "configure_logging",
     "current_environment",
     "load_config",

@@ -62,7 +62,9 @@ def _check_secrets(out: TextIO, config: Config, services: Sequence[str]) -> list
     for service in services:
         try:
             path = config.secret_path(service)
-            config.get_secret(service)
+            from finks_config.aws import get_secret  # only --secret needs AWS
+
+            get_secret(config, service)
         except ConfigError as exc:
             problems.append(str(exc))
             print(f"secret {service}: FAILED {exc}", file=out)

@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, PrivateAttr, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from finks_config.environment import Environment
@@ -131,8 +131,12 @@ class Config(BaseSettings):
         return (self.bronze_bucket, self.silver_bucket, self.gold_bucket, self.artifacts_bucket)
 
     @property
+    def athena_results_bucket(self) -> str:
+        return f"{self.environment.value}-athena-results"
+
+    @property
     def athena_results_location(self) -> str:
-        return f"s3://{self.environment.value}-athena-results/"
+        return f"s3://{self.athena_results_bucket}/"
 
     @property
     def analytics_database(self) -> str:
@@ -142,6 +146,49 @@ class Config(BaseSettings):
     def bronze_database(self) -> str:
         """Glue database of the bronze external tables."""
         return f"{self.environment.value}_bronze"
+
+    @property
+    def athena_work_group(self) -> str:
+        """The env's Athena work group (its byte-scan budget and results location)."""
+        return self.resource_name()
+
+    @property
+    def prefect_work_pool(self) -> str:
+        """The env's Prefect work pool: deployments target it, the env's workers poll it."""
+        return self.resource_name()
+
+    @property
+    def ecr_repository(self) -> str:
+        """The env's container repository for the worker runtime image."""
+        return self.resource_name("worker")
+
+    @property
+    def pulumi_state_bucket(self) -> str:
+        """Where the env's Pulumi state lives (created once by the bootstrap command)."""
+        return f"{self.environment.value}-pulumi-state"
+
+    @property
+    def pulumi_secrets_key_alias(self) -> str:
+        """KMS alias of the env's Pulumi secrets provider."""
+        return f"alias/{self.resource_name('pulumi')}"
+
+    @property
+    def prefect_api_url_parameter(self) -> str:
+        """SSM parameter where the env's stack publishes its Prefect API URL."""
+        return f"/{self.environment.value}/prefect/api_url"
+
+    def resource_name(self, kind: str | None = None) -> str:
+        """``finks-{env}`` or ``finks-{env}-{kind}``: names of infrastructure-only resources."""
+        base = f"finks-{self.environment.value}"
+        return f"{base}-{kind}" if kind else base
+
+    def deployment_name(self, base: str) -> str:
+        """``medallion`` -> ``medallion-staging``: the env's Prefect deployment of a flow."""
+        return f"{base}-{self.environment.value}"
+
+    def lock_key(self, name: str) -> str:
+        """Key of a named lock (``deploy``, ``warehouse``) in the env's artifacts bucket."""
+        return f"deploys/_locks/{name}.json"
 
     def derived(self) -> dict[str, str]:
         """The derived resource names, for the doctor and for tools exporting env vars."""
@@ -153,11 +200,16 @@ class Config(BaseSettings):
             "athena_results_location": self.athena_results_location,
             "analytics_database": self.analytics_database,
             "bronze_database": self.bronze_database,
+            "athena_work_group": self.athena_work_group,
+            "prefect_work_pool": self.prefect_work_pool,
+            "ecr_repository": self.ecr_repository,
+            "pulumi_state_bucket": self.pulumi_state_bucket,
+            "prefect_api_url_parameter": self.prefect_api_url_parameter,
         }
 
     def flow_name(self, base: str) -> str:
-        """``ingest-fmp`` -> ``ingest-fmp-staging``: one Prefect flow name per environment."""
-        return f"{base}-{self.environment.value}"
+        """Alias of ``deployment_name`` (the design's ``{name}-{env}``)."""
+        return self.deployment_name(base)
 
     def notify_text(self, message: str) -> str:
         """``[STAGING] message``: notifications say which environment they are about."""
@@ -171,12 +223,6 @@ class Config(BaseSettings):
                     f"{label} {part!r} must be letters, digits, '_', '.' or '-'", key=label
                 )
         return f"/{self.environment.value}/{service}/{name}"
-
-    def get_secret(self, service: str, name: str = "api_key") -> SecretStr:
-        """The secret at ``secret_path(service, name)`` (or its ``FINKS_SECRET_*`` stand-in)."""
-        from finks_config.secrets import get_secret
-
-        return get_secret(self, service, name)
 
     # --- merged key/values -----------------------------------------------------------
     def raw(self, key: str) -> str | None:

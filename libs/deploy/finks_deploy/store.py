@@ -16,6 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError  # pants: no-infer-dep
 
 import finks_config
+import finks_config.aws
 
 LEDGER_ROOT = "deploys"
 
@@ -118,7 +119,7 @@ _CLIENTS_LOCK = threading.Lock()
 
 @functools.lru_cache(maxsize=32)
 def _cached_client(config: finks_config.Config) -> Any:
-    return finks_config.client(config, "s3")
+    return finks_config.aws.client(config, "s3")
 
 
 def s3_client(config: finks_config.Config) -> Any:

@@ -21,11 +21,9 @@ from finks_config import (
     ConfigError,
     Environment,
     IsolationError,
-    aws_session,
-    clear_client_cache,
-    client,
     load_config,
 )
+from finks_config.aws import aws_session, clear_client_cache, client, get_secret
 from finks_config.isolation import owner_for, referenced_resources
 from finks_testing.moto import MotoEndpoint
 
@@ -169,10 +167,10 @@ def test_get_secret_reads_own_environment(moto: MotoEndpoint) -> None:
     raw_sm.create_secret(Name="/dev/fmp/api_key", SecretString="dev-key-123")
     raw_sm.create_secret(Name="/dev/fmp/json", SecretString='{"json": "from-json"}')
     config = dev_config(moto.url)
-    assert config.get_secret("fmp").get_secret_value() == "dev-key-123"
-    assert config.get_secret("fmp", "json").get_secret_value() == "from-json"
+    assert get_secret(config, "fmp").get_secret_value() == "dev-key-123"
+    assert get_secret(config, "fmp", "json").get_secret_value() == "from-json"
     with pytest.raises(ConfigError) as info:
-        config.get_secret("missing")
+        get_secret(config, "missing")
     assert "/dev/missing/api_key" in str(caught(info))
     assert caught(info).key == "FINKS_SECRET_MISSING_API_KEY"
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from finks_config import Config, Environment, configure_logging, load_config
+from finks_config.aws import get_secret
 
 
 @pytest.fixture
@@ -52,7 +53,7 @@ def test_revealed_secrets_are_redacted(restore_root_logging: None) -> None:
     stream = io.StringIO()
     config = load_config(env="dev", overrides={"FINKS_SECRET_FMP_API_KEY": "sup3r-s3cret-key"})
     configure_logging(config, stream=stream)
-    key = config.get_secret("fmp").get_secret_value()
+    key = get_secret(config, "fmp").get_secret_value()
     logging.getLogger("finks.test").warning("calling https://fmp/stable/quote?apikey=%s", key)
     output = stream.getvalue()
     assert "sup3r-s3cret-key" not in output

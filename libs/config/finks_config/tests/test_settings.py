@@ -9,6 +9,7 @@ import pytest
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from finks_config import Config, ConfigError, ConfigValidationError, Environment, load_config
+from finks_config.aws import get_secret
 
 from .conftest import WriteFile, caught, caught_validation
 
@@ -57,7 +58,7 @@ def test_secret_never_in_repr_str_or_dumps(scratch_root: Path) -> None:
     config = load_config(
         env="dev", overrides={"FINKS_SECRET_FMP_API_KEY": secret}, root=scratch_root
     )
-    value = config.get_secret("fmp")
+    value = get_secret(config, "fmp")
     assert isinstance(value, SecretStr)
     assert value.get_secret_value() == secret
     for text in (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import finks_config
+import finks_config.aws
 from finks_deploy import LedgerRecord, history, last_successful, ledger, record, was_deployed
 from finks_deploy.tests.conftest import DemoRepo
 
@@ -52,7 +53,7 @@ def test_records_live_under_deploys_in_the_artifacts_bucket(dev: finks_config.Co
     item = record(dev, entry("d" * 40, "ok", "2026-11-04T10:00:00Z", project="dbt"))
     assert item.history_key.startswith("deploys/dbt/history/20261104T100000Z-dddddddddddd-")
     assert ledger.last_successful_key("dbt") == "deploys/dbt/last-successful.json"
-    stored = finks_config.client(dev, "s3").get_object(
+    stored = finks_config.aws.client(dev, "s3").get_object(
         Bucket=dev.artifacts_bucket, Key=ledger.sha_key("dbt", "d" * 40)
     )
     assert b'"status": "ok"' in stored["Body"].read()
@@ -60,6 +61,6 @@ def test_records_live_under_deploys_in_the_artifacts_bucket(dev: finks_config.Co
 
 def test_a_client_for_dev_cannot_read_the_staging_ledger(dev: finks_config.Config) -> None:
     with pytest.raises(finks_config.IsolationError):
-        finks_config.client(dev, "s3").get_object(
+        finks_config.aws.client(dev, "s3").get_object(
             Bucket="staging-artifacts", Key=ledger.last_successful_key("dbt")
         )

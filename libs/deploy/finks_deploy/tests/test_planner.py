@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 import finks_config
+import finks_config.aws
 from finks_deploy import PlanError, ledger, ledger_cli, plan_cli
 from finks_deploy.planner import make_plan
 from finks_deploy.scenarios import ALL, SCENARIOS, Scenario, ScenarioRepo
@@ -118,7 +119,7 @@ def test_base_auto_reads_the_ledger(
     monkeypatch.chdir(scenario_repo.root)
     monkeypatch.setenv("AWS_ENDPOINT_URL", overrides["AWS_ENDPOINT_URL"])
     config = finks_config.load_config(None, "dev")
-    s3 = finks_config.client(config, "s3")
+    s3 = finks_config.aws.client(config, "s3")
     s3.create_bucket(
         Bucket=config.artifacts_bucket,
         CreateBucketConfiguration={"LocationConstraint": config.aws_region},
