@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from finks_config.envfiles import is_env_file, is_personal_env_file, read_env_file
 from finks_config.errors import ConfigError
-from finks_config.loader import read_env_file
 from finks_config.secrets import looks_like_secret
 
 SKIP_DIRS = {
@@ -28,11 +28,6 @@ SKIP_DIRS = {
 }
 
 
-def is_personal(path: Path) -> bool:
-    """``.env.dev.local`` (git-ignored personal overrides); ``.env.local`` is committed config."""
-    return path.name.endswith(".local") and path.name != ".env.local"
-
-
 def committed_env_files(root: Path) -> list[Path]:
     """Every ``.env`` / ``.env.*`` file under ``root`` except personal overrides and tool dirs."""
     found: list[Path] = []
@@ -40,7 +35,7 @@ def committed_env_files(root: Path) -> list[Path]:
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
         for name in sorted(filenames):
             path = Path(directory) / name
-            if (name == ".env" or name.startswith(".env.")) and not is_personal(path):
+            if is_env_file(path) and not is_personal_env_file(path):
                 found.append(path)
     return found
 

@@ -13,7 +13,7 @@ import re
 import threading
 
 MASK = "********"
-_SECRET_KEY_WORDS = ("KEY", "SECRET", "TOKEN", "PASSWORD", "PASSWD", "CREDENTIAL")
+_SECRET_KEY_WORDS = ("KEY", "SECRET", "TOKEN", "PASSWORD", "PASSWD", "CREDENTIAL", "WEBHOOK")
 # Keys whose values name a secret or a location rather than hold one.
 _REFERENCE_KEY_SUFFIXES = ("_PATH", "_PREFIX", "_ID_PATH", "_SECRET_NAME", "_SECRET_ID")
 _PLACEHOLDER = re.compile(
@@ -22,11 +22,30 @@ _PLACEHOLDER = re.compile(
     r"not[-_]?set|unset)$",
     re.IGNORECASE,
 )
+# Webhook URLs are credentials: whoever has one can post to the channel.
+_WEBHOOK_URL = re.compile(
+    r"https?://(?:"
+    r"hooks\.slack\.com/(?:services|workflows|triggers)/|"
+    r"(?:[\w-]+\.)?discord(?:app)?\.com/api/webhooks/|"
+    r"[\w.-]*webhook\.office\.com/|outlook\.office(?:365)?\.com/webhook/|"
+    r"chat\.googleapis\.com/v1/spaces/[^\s]*[?&](?:key|token)=|"
+    r"api\.telegram\.org/bot\d+:|hooks\.zapier\.com/hooks/|"
+    r"[\w.-]+(?::\d+)?/(?:[\w.-]+/)*(?:webhooks?|hooks)/(?:[\w.-]+/)*[A-Za-z0-9_-]{16,}"
+    r")[^\s'\"]*",
+    re.IGNORECASE,
+)
 # Values that are credentials whatever their key is called.
 _CREDENTIAL_VALUE = re.compile(
     r"(?:^|[^A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?:$|[^A-Z0-9])|-----BEGIN [A-Z ]*PRIVATE KEY-----|"
     r"\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bxox[abprs]-[A-Za-z0-9-]{10,}\b|\bsk-[A-Za-z0-9]{20,}\b|"
-    r"://[^/\s:@]+:[^/\s@]+@"
+    r"://[^/\s:@]+:[^/\s@]+@|" + _WEBHOOK_URL.pattern,
+    re.IGNORECASE,
+)
+# In free text (errors, URLs in log lines): credentials carried by URLs.
+_URL_USERINFO = re.compile(r"(?<=://)[^/\s:@]+:[^/\s@]+@")
+_SENSITIVE_QUERY = re.compile(
+    r"(?i)([?&](?:api[_-]?key|apikey|key|token|access[_-]?token|secret|password|passwd|"
+    r"signature|sig|x-amz-signature|x-amz-credential|x-amz-security-token)=)[^&#\s'\"]+"
 )
 
 _revealed: set[str] = set()
@@ -82,11 +101,20 @@ def remember_secret(value: str) -> None:
             _revealed.add(value)
 
 
+def scrub_url(text: str) -> str:
+    """``text`` with credentials carried by URLs masked: ``user:password@``, ``?apikey=...``
+    (and the other credential query parameters) and whole webhook URLs."""
+    text = _WEBHOOK_URL.sub(MASK, text)
+    text = _URL_USERINFO.sub(MASK + "@", text)
+    return _SENSITIVE_QUERY.sub(lambda m: m.group(1) + MASK, text)
+
+
 def redact(text: str) -> str:
-    """``text`` with every secret this process has read replaced by the mask."""
+    """``text`` with every secret this process has read, and every credential a URL in it
+    carries, replaced by the mask."""
     with _revealed_lock:
         values = sorted(_revealed, key=len, reverse=True)
     for value in values:
         if value in text:
             text = text.replace(value, MASK)
-    return text
+    return scrub_url(text)

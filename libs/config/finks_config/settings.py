@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
-from urllib.parse import urlparse
 
-from pydantic import BaseModel, PrivateAttr, ValidationError, field_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from finks_config.environment import Environment
 from finks_config.errors import ConfigError
 from finks_config.loader import DEFAULT_SOURCE, SHARED_KEYS, ResolvedValues
+from finks_config.pydantic_errors import config_error_from
+from finks_config.urls import OptionalHttpUrl
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -42,13 +43,37 @@ class Config(BaseSettings):
 
     model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
 
-    environment: Environment
-    aws_region: str = DEFAULT_REGION
-    s3_bucket_prefix: str
-    log_level: LogLevel = "INFO"
-    debug_mode: bool = False
-    prefect_api_url: str | None = None
-    aws_endpoint_url: str | None = None
+    environment: Environment = Field(
+        description="local, dev, staging or prod; must match the file's name", examples=["dev"]
+    )
+    aws_region: str = Field(
+        default=DEFAULT_REGION,
+        description="AWS region of every resource of the environment",
+        json_schema_extra={"docs_type": "AWS region"},
+    )
+    s3_bucket_prefix: str = Field(
+        description="Starts every bucket name ({prefix}-bronze-zone, -silver-zone, -gold-zone, "
+        "-artifacts); prod requires exactly prod, and it never names another environment",
+        examples=["dev"],
+        json_schema_extra={"docs_type": "lower-case letters, digits, -"},
+    )
+    log_level: LogLevel = Field(
+        default="INFO", description="Log level (any case); prod requires INFO"
+    )
+    debug_mode: bool = Field(
+        default=False,
+        description="Debug mode (true/false/1/0/yes/no/on/off); staging and prod require false",
+    )
+    prefect_api_url: OptionalHttpUrl = Field(
+        default=None,
+        description="The environment's Prefect API; empty in committed files (CI sets it, or "
+        "the stack publishes it as SSM /{env}/prefect/api_url)",
+    )
+    aws_endpoint_url: OptionalHttpUrl = Field(
+        default=None,
+        description="S3/AWS emulator endpoint; local: the embedded moto server, set at run "
+        "time; empty for real AWS (FINKS_{ENV}_AWS_ENDPOINT_URL wins over it)",
+    )
 
     _resolved: ResolvedValues | None = PrivateAttr(default=None)
 
@@ -83,19 +108,6 @@ class Config(BaseSettings):
     def _check_region(cls, value: str) -> str:
         if not _REGION.match(value):
             raise ValueError("is not an AWS region name like ca-central-1")
-        return value
-
-    @field_validator("prefect_api_url", "aws_endpoint_url")
-    @classmethod
-    def _check_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        value = value.strip()
-        if not value:
-            return None
-        parsed = urlparse(value)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ValueError("must be an http:// or https:// URL")
         return value
 
     # --- derived names -------------------------------------------------------------
@@ -163,6 +175,31 @@ class Config(BaseSettings):
         return self.resource_name("worker")
 
     @property
+    def audit_bucket(self) -> str:
+        """CloudTrail's bucket (the prod audit trail); infrastructure-only."""
+        return f"{self.s3_bucket_prefix}-audit-trail"
+
+    @property
+    def access_logs_bucket(self) -> str:
+        """Where S3 server access logs of the env's buckets land; infrastructure-only."""
+        return f"{self.s3_bucket_prefix}-access-logs"
+
+    @property
+    def ecs_cluster(self) -> str:
+        """The env's ECS cluster (Prefect server and workers)."""
+        return self.resource_name("cluster")
+
+    @property
+    def worker_service(self) -> str:
+        """The ECS service (and task-definition family) of the env's Prefect workers."""
+        return self.resource_name("prefect-worker")
+
+    @property
+    def prefect_server_service(self) -> str:
+        """The ECS service of the env's self-hosted Prefect server."""
+        return self.resource_name("prefect-server")
+
+    @property
     def pulumi_state_bucket(self) -> str:
         """Where the env's Pulumi state lives (created once by the bootstrap command)."""
         return f"{self.environment.value}-pulumi-state"
@@ -200,10 +237,17 @@ class Config(BaseSettings):
             "athena_results_location": self.athena_results_location,
             "analytics_database": self.analytics_database,
             "bronze_database": self.bronze_database,
+            "athena_results_bucket": self.athena_results_bucket,
             "athena_work_group": self.athena_work_group,
             "prefect_work_pool": self.prefect_work_pool,
             "ecr_repository": self.ecr_repository,
+            "ecs_cluster": self.ecs_cluster,
+            "worker_service": self.worker_service,
+            "prefect_server_service": self.prefect_server_service,
+            "audit_bucket": self.audit_bucket,
+            "access_logs_bucket": self.access_logs_bucket,
             "pulumi_state_bucket": self.pulumi_state_bucket,
+            "pulumi_secrets_key_alias": self.pulumi_secrets_key_alias,
             "prefect_api_url_parameter": self.prefect_api_url_parameter,
         }
 
@@ -252,8 +296,6 @@ class Config(BaseSettings):
         Uses the same merged layers as the shared keys. Bad or missing values raise
         ConfigError naming the file and key; never a pydantic traceback.
         """
-        from finks_config.validation import config_error_from
-
         data: dict[str, Any] = {}
         for name, info in model.model_fields.items():
             field_key = info.alias or name
@@ -282,8 +324,6 @@ def _as_text(value: object) -> str:
 
 def build_config(resolved: ResolvedValues) -> Config:
     """Validate the shared keys of ``resolved`` into a Config (ConfigError on bad values)."""
-    from finks_config.validation import config_error_from
-
     data: dict[str, Any] = {"environment": resolved.environment}
     for key in SHARED_KEYS[1:]:
         value = resolved.get(key)

@@ -1,180 +1,104 @@
-"""The isolation guard: stop a request that names another environment's resource.
+"""The isolation guard: stop a request that would touch another environment, before sending.
 
-It runs on botocore's ``provide-client-params`` and ``before-parameter-build``
-events, i.e. inside the process before the request is serialised, signed or
-sent, so a dev process can never read or write a prod bucket, database or
-secret, whatever credentials it holds. A name belongs to an environment when its
-leading word is that environment (``prod-bronze-zone``, ``/prod/fmp/api_key``,
-``prod_analytics``, ``s3://prod-athena-results/``) or when it starts with the
-other environment's variant of this config's bucket prefix. Own-environment and
-environment-neutral names pass.
+It runs on botocore's ``before-parameter-build`` event inside the process, before a
+request is serialised, signed or sent, so a dev process can never read or write a
+prod bucket, database, secret or role, whatever credentials it holds. It judges a request by what it
+would touch:
+
+- every name the parameters mention (``finks_config.aws.references``: name
+  parameters at any depth, S3 locations in every spelling, ARNs, the databases and
+  locations in SQL), by the naming rule of ``finks_config.ownership``;
+- calls that can span environments (``finks_config.aws.spans``): scoped to this
+  environment, answered with this environment's names only, or refused;
+- the endpoint: a client's ``endpoint_url`` must be the one its config resolves,
+  and every request of a ``local`` config must go to a loopback address.
+
+Payloads are data, never names. What it deliberately leaves to IAM is listed in
+libs/config/README.md ("Isolation").
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
 
-from finks_config.environment import ALIASES, Environment
+from finks_config.aws.references import Reference, referenced_resources
+from finks_config.aws.spans import filter_result, span_problem
+from finks_config.endpoints import endpoint_setting
+from finks_config.environment import Environment
 from finks_config.errors import IsolationError
-from finks_config.validation import owner_of_name
+from finks_config.ownership import owner_for, resource_of_arn
+from finks_config.urls import is_loopback_url, url_origin
 
 if TYPE_CHECKING:
     from finks_config.settings import Config
 
-_S3_URI = re.compile(r"s3a?://([A-Za-z0-9._-]+)")
-_SQL_DATABASE = re.compile(r"\b([A-Za-z]+)_(analytics|bronze|silver|gold)\b")
-_NAMED_KEYS = {
-    "Bucket": "bucket",
-    "DatabaseName": "database",
-    "Database": "database",
-    "SecretId": "secret",
-    "WorkGroup": "work group",
-}
-_SERVICE_NAME_KEYS = {
-    "secretsmanager": {"Name": "secret", "SecretIdList": "secret"},
-    "athena": {"Name": "work group"},
-    "ssm": {"Name": "parameter", "Names": "parameter", "Path": "parameter"},
-}
-_GLUE_DATABASE_OPS = {"GetDatabase", "DeleteDatabase", "UpdateDatabase"}
+__all__ = ["IsolationGuard", "check_endpoint", "check_request", "referenced_resources"]
 
 
-def _arn_resource(value: str) -> str:
-    """``arn:aws:secretsmanager:...:secret:/prod/x-Ab12`` -> ``/prod/x-Ab12``."""
-    if not value.startswith("arn:"):
-        return value
-    parts = value.split(":", 5)
-    if len(parts) < 6:
-        return value
-    resource = parts[5]
-    for head in ("secret:", "accesspoint/", "accesspoint:", "parameter"):
-        if resource.startswith(head):
-            return resource[len(head) :]
-    return resource
+def _owner(config: Config, ref: Reference) -> Environment | None:
+    name = resource_of_arn(ref.name) if ref.kind == "ARN" else ref.name
+    return owner_for(config, name)
 
 
-def _copy_source_bucket(value: Any) -> str | None:
-    if isinstance(value, dict):
-        bucket = value.get("Bucket")
-        return bucket if isinstance(bucket, str) else None
-    if isinstance(value, str):
-        text = _arn_resource(value.lstrip("/"))
-        return text.split("/", 1)[0] or None
-    return None
-
-
-def _walk(value: Any, kind: str | None = None) -> Iterator[tuple[str, str]]:
-    """Every (kind, name) pair in a parameter structure that names a guarded resource."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "CopySource":
-                bucket = _copy_source_bucket(item)
-                if bucket:
-                    yield "bucket", bucket
-                continue
-            if (
-                key == "DatabaseInput"
-                and isinstance(item, dict)
-                and isinstance(item.get("Name"), str)
-            ):
-                yield "database", item["Name"]
-            yield from _walk(item, _NAMED_KEYS.get(key))
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _walk(item, kind)
-    elif isinstance(value, str):
-        if kind is not None:
-            yield kind, value
-        for match in _S3_URI.finditer(value):
-            yield "S3 location", match.group(1)
-
-
-def referenced_resources(
-    service: str, operation: str, params: dict[str, Any]
-) -> list[tuple[str, str]]:
-    """The guarded resource names one API call's parameters mention."""
-    found = list(_walk(params))
-    for key, kind in _SERVICE_NAME_KEYS.get(service, {}).items():
-        value = params.get(key)
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, str):
-                found.append((kind, item))
-    if service == "secretsmanager":
-        for flt in params.get("Filters") or []:
-            values = flt.get("Values") if isinstance(flt, dict) else None
-            found.extend(("secret", v) for v in values or [] if isinstance(v, str))
-    if (
-        service == "glue"
-        and operation in _GLUE_DATABASE_OPS
-        and isinstance(params.get("Name"), str)
-    ):
-        found.append(("database", params["Name"]))
-    if service == "athena" and isinstance(params.get("QueryString"), str):
-        for match in _SQL_DATABASE.finditer(params["QueryString"]):
-            found.append(("database", match.group(0)))
-    return found
-
-
-def _foreign_prefixes(config: Config) -> dict[str, Environment]:
-    """Another env's variant of a custom prefix: ``acme-dev`` -> ``acme-prod``, ``acme-staging``."""
-    prefix = config.s3_bucket_prefix
-    own = config.environment
-    result: dict[str, Environment] = {}
-    for alias in ALIASES[own.value]:
-        pattern = re.compile(rf"(?<![a-z0-9]){re.escape(alias)}(?![a-z0-9])")
-        if prefix != alias and pattern.search(prefix):
-            for env in Environment:
-                if env is not own:
-                    result[pattern.sub(env.value, prefix, count=1)] = env
-    return result
-
-
-def owner_for(config: Config, name: str) -> Environment | None:
-    """The other environment ``name`` belongs to, or None when this config may use it.
-
-    Own prefix or a leading own-environment word: ours. A leading word naming
-    another environment (any alias: ``production-x``), or another environment's
-    canonical name anywhere in it (``finks-prod``): theirs. Otherwise neutral.
-    """
-    resource = _arn_resource(name.strip())
-    lowered = resource.lower().lstrip("/")
-    own_prefix = config.s3_bucket_prefix
-    if lowered == own_prefix or lowered.startswith((own_prefix + "-", own_prefix + ".")):
-        return None
-    for foreign, env in _foreign_prefixes(config).items():
-        if lowered == foreign or lowered.startswith((foreign + "-", foreign + ".")):
-            return env
-    owner = owner_of_name(lowered)
-    if owner is config.environment:
-        return None
-    if owner is not None:
-        return owner
-    tokens = set(re.split(r"[-_./:\s]+", lowered))
-    for env in Environment:
-        if env is not config.environment and env.value in tokens:
-            return env
-    return None
+def _refuse(config: Config, service: str, operation: str, why: str) -> IsolationError:
+    return IsolationError(
+        f"{config.indicator} refused {service}.{operation}: {why}, this process is configured "
+        f"for {config.environment.value}; nothing was sent",
+        fix="derive names from the config (config.bronze_bucket, config.secret_path(...)) and "
+        f"keep listings under /{config.environment.value}/",
+    )
 
 
 def check_request(config: Config, service: str, operation: str, params: dict[str, Any]) -> None:
-    """Raise IsolationError if ``params`` name a resource of another environment."""
-    for kind, name in referenced_resources(service, operation, params):
-        owner = owner_for(config, name)
+    """Raise IsolationError if the call would touch another environment's resources."""
+    for ref in referenced_resources(service, operation, params):
+        owner = _owner(config, ref)
         if owner is not None:
-            raise IsolationError(
-                f"{config.indicator} refused {service}.{operation}: {kind} {name!r} belongs to "
-                f"{owner.value}, this process is configured for {config.environment.value}; "
-                "nothing was sent",
-                fix="derive names from the config (config.bronze_bucket, config.secret_path(...))",
+            raise _refuse(
+                config,
+                service,
+                operation,
+                f"{ref.kind} {ref.name!r} belongs to {owner.value} (parameter {ref.where})",
             )
+        if ref.kind == "listing":
+            raise _refuse(config, service, operation, f"{ref.name} spans every environment")
+    problem = span_problem(config, service, operation, params)
+    if problem is not None:
+        raise _refuse(config, service, operation, f"it can span environments ({problem})")
+
+
+def _same_endpoint(left: str | None, right: str | None) -> bool:
+    def norm(url: str | None) -> str:
+        return (url or "").strip().rstrip("/").lower()
+
+    return norm(left) == norm(right)
+
+
+def check_endpoint(config: Config, service: str, explicit: str, resolved: str | None) -> None:
+    """Refuse a client whose explicit ``endpoint_url`` is not the one ``config`` resolves.
+
+    Another endpoint is another account (an emulated one, or real AWS instead of
+    the emulator): the only way to reach it is another environment's config.
+    """
+    if _same_endpoint(explicit, resolved):
+        return
+    env = config.environment.value
+    ours = url_origin(resolved) if resolved else "the real AWS endpoints"
+    raise IsolationError(
+        f"{config.indicator} refused a {service} client with endpoint_url="
+        f"{url_origin(explicit)}: the {env} config resolves {ours}; nothing was sent",
+        key="endpoint_url",
+        fix=f"drop endpoint_url= (the endpoint comes from the config: {endpoint_setting(config)})",
+    )
 
 
 class IsolationGuard:
-    """A botocore event handler bound to one Config (registered by ``aws_session``)."""
+    """botocore event handlers bound to one Config (registered by ``aws_session``)."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, endpoint: str | None = None) -> None:
         self.config = config
+        self.endpoint = endpoint
 
     def __call__(self, params: Any = None, model: Any = None, **_: Any) -> None:
         # Returns None on purpose: a value from provide-client-params would replace params.
@@ -184,7 +108,45 @@ class IsolationGuard:
         check_request(self.config, service, str(model.name), params)
         return None
 
+    def filter_answer(self, parsed: Any = None, model: Any = None, **_: Any) -> None:
+        """Cut account-wide listings down to this environment's (and neutral) names."""
+        if isinstance(parsed, dict) and model is not None:
+            filter_result(
+                str(model.service_model.service_name),
+                str(model.name),
+                parsed,
+                lambda name: owner_for(self.config, resource_of_arn(name)) is None,
+            )
+        return None
+
+    def check_destination(self, request: Any = None, **_: Any) -> None:
+        """The last look before a request leaves: local only to loopback, and only to the
+        config's endpoint when it has one (S3 virtual hosts of it included)."""
+        url = str(getattr(request, "url", "") or "")
+        if not url:
+            return None
+        if self.config.is_local and not is_loopback_url(url):
+            raise IsolationError(
+                f"{self.config.indicator} refused a request to {url_origin(url)}: local only "
+                "talks to loopback emulators; nothing was sent",
+                key="AWS_ENDPOINT_URL",
+            )
+        if self.endpoint:
+            want = (urlparse(self.endpoint).hostname or "").lower()
+            host = (urlparse(url).hostname or "").lower()
+            if host != want and not host.endswith("." + want):
+                raise IsolationError(
+                    f"{self.config.indicator} refused a request to {url_origin(url)}: the "
+                    f"{self.config.environment.value} config's endpoint is "
+                    f"{url_origin(self.endpoint)}; nothing was sent",
+                    key=endpoint_setting(self.config),
+                )
+        return None
+
     def register(self, events: Any) -> None:
         """Hook into every service and operation of a botocore event emitter."""
-        events.register("provide-client-params", self, unique_id="finks-isolation-provide")
+        # before-parameter-build sees the final parameters (after any provide-client-params
+        # handler changed them), for calls and presigned URLs alike: one check per request.
         events.register("before-parameter-build", self, unique_id="finks-isolation-build")
+        events.register("after-call", self.filter_answer, unique_id="finks-isolation-filter")
+        events.register("before-send", self.check_destination, unique_id="finks-isolation-send")

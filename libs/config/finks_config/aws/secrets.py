@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import BotoCoreError, ClientError  # pants: no-infer-dep
 from pydantic import SecretStr
 
+from finks_config.aws.errors import translate_aws_error
 from finks_config.aws.session import client
-from finks_config.errors import ConfigError
+from finks_config.errors import ConfigError, FinksError, ServiceError
 from finks_config.secrets import remember_secret, standin_key
 
 if TYPE_CHECKING:
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
 def get_secret(config: Config, service: str, name: str = "api_key") -> SecretStr:
     """Read ``/{env}/{service}/{name}``: the stand-in if set, else Secrets Manager (guarded).
 
-    Errors name the secret path and the stand-in variable, never a value.
+    Errors (ConfigError, exit 2) name the secret path and the stand-in variable,
+    never a value.
     """
     path = config.secret_path(service, name)
     variable = standin_key(service, name)
@@ -31,25 +33,39 @@ def get_secret(config: Config, service: str, name: str = "api_key") -> SecretStr
     if standin is not None:
         remember_secret(standin)
         return SecretStr(standin)
-    fix = (
-        f"create it in Secrets Manager ({config.aws_region}) or set {variable} "
-        "(env var, overrides, or your git-ignored .env.{env}.local)"
-    )
     try:
         response = client(config, "secretsmanager").get_secret_value(SecretId=path)
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "ClientError")
-        raise ConfigError(f"cannot read secret {path}: {code}", key=variable, fix=fix) from None
-    except BotoCoreError as exc:
-        raise ConfigError(
-            f"cannot read secret {path}: {type(exc).__name__}", key=variable, fix=fix
-        ) from None
+    except (ClientError, BotoCoreError) as exc:
+        raise _secret_error(exc, config, path, variable) from None
     value = response.get("SecretString")
     if value is None:
-        raise ConfigError(f"secret {path} has no string value", key=variable, fix=fix)
+        raise ConfigError(
+            f"secret {path} has no string value", key=variable, fix=_fix(config, variable)
+        )
     value = _unwrap_json(value, name)
     remember_secret(value)
     return SecretStr(value)
+
+
+def _fix(config: Config, variable: str) -> str:
+    return (
+        f"create it in Secrets Manager ({config.aws_region}) or set {variable} "
+        f"(env var, overrides, or your git-ignored .env.{config.environment.value}.local)"
+    )
+
+
+def _secret_error(exc: Exception, config: Config, path: str, variable: str) -> FinksError:
+    translated = translate_aws_error(exc, config=config) or ConfigError(str(exc))
+    if isinstance(translated, ServiceError) and translated.kind == "not-found":
+        return ServiceError(
+            f"secret {path} does not exist in the {config.environment.value} account",
+            kind="not-found",
+            key=variable,
+            fix=_fix(config, variable),
+            doing=f"reading secret {path}",
+        )
+    translated.doing = translated.doing or f"reading secret {path}"
+    return translated
 
 
 def _unwrap_json(value: str, name: str) -> str:

@@ -1,84 +1,124 @@
 """boto3 sessions and clients that carry the isolation guard.
 
-All AWS access goes through here so every client: talks to the configured
-endpoint (a moto server locally), uses the configured region, refuses another
-environment's resources before sending, and, for ``local``, uses dummy
-credentials so a local run can never act on a real account.
+All AWS access goes through here so every client: talks to the endpoint its
+config resolves for its environment (``finks_config.endpoints``: a moto server
+locally, one emulated account per environment in the release rehearsal), uses
+that environment's credentials and region, and refuses another environment's
+resources before sending (``finks_config.aws.guard``). ``local`` always gets
+dummy credentials and a loopback endpoint, so a local run can never act on a
+real account.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from finks_config.errors import ConfigError
-from finks_config.isolation import IsolationGuard
+from finks_config.aws.context import ErrorContext
+from finks_config.aws.guard import IsolationGuard, check_endpoint
+from finks_config.endpoints import aws_credentials, aws_endpoint
 
 if TYPE_CHECKING:
     from finks_config.settings import Config
 
-# Credentials for the embedded local stack; moto accepts anything.
-LOCAL_CREDENTIALS = {"aws_access_key_id": "finks-local", "aws_secret_access_key": "finks-local"}
-
 
 class GuardedSession(boto3.Session):
-    """A boto3 Session whose clients and resources default to the config's endpoint."""
+    """A boto3 Session bound to one Config: its endpoint, credentials and guard.
 
-    def __init__(self, config: Config, **kwargs: Any) -> None:
+    An explicit ``endpoint_url=`` on ``client()``/``resource()`` must be the one
+    the config resolves (anything else is refused as an endpoint override).
+    """
+
+    def __init__(
+        self, config: Config, *, endpoint: str | None, guard: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.finks_config = config
-        IsolationGuard(config).register(self.events)
+        self.finks_endpoint = endpoint
+        self.finks_guarded = guard
+        ErrorContext(config).register(self.events)
+        if guard:
+            IsolationGuard(config, endpoint).register(self.events)
+
+    def _endpoint_kwargs(self, service_name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        explicit = kwargs.get("endpoint_url")
+        if explicit is not None and self.finks_guarded:
+            check_endpoint(self.finks_config, service_name, explicit, self.finks_endpoint)
+        if explicit is None and self.finks_endpoint:
+            kwargs["endpoint_url"] = self.finks_endpoint
+        return kwargs
 
     def client(self, service_name: str, *args: Any, **kwargs: Any) -> Any:
-        if self.finks_config.aws_endpoint_url and "endpoint_url" not in kwargs:
-            kwargs["endpoint_url"] = self.finks_config.aws_endpoint_url
         base: Any = super()  # boto3-stubs' overloads want a literal service name
-        return base.client(service_name, *args, **kwargs)
+        return base.client(service_name, *args, **self._endpoint_kwargs(service_name, kwargs))
 
     def resource(self, service_name: str, *args: Any, **kwargs: Any) -> Any:
-        if self.finks_config.aws_endpoint_url and "endpoint_url" not in kwargs:
-            kwargs["endpoint_url"] = self.finks_config.aws_endpoint_url
         base: Any = super()
-        return base.resource(service_name, *args, **kwargs)
+        return base.resource(service_name, *args, **self._endpoint_kwargs(service_name, kwargs))
 
 
-def aws_session(config: Config, /) -> GuardedSession:
-    """A guarded boto3 Session for ``config`` (region, endpoint, local credentials)."""
+def aws_session(config: Config, /, *, guard: bool = True) -> GuardedSession:
+    """A boto3 Session for ``config``: its region, endpoint, credentials and (by default) guard.
+
+    ``guard=False`` exists **only** for the IAM proof tests, which must show that
+    IAM alone denies cross-environment access; production code never passes it.
+    """
     kwargs: dict[str, Any] = {"region_name": config.aws_region}
-    if config.is_local:
-        if not config.aws_endpoint_url:
-            raise ConfigError(
-                "the local environment needs an S3/AWS emulator endpoint and none is set",
-                key="AWS_ENDPOINT_URL",
-                fix="pass overrides={'AWS_ENDPOINT_URL': url} to load_config or export "
-                "AWS_ENDPOINT_URL (e.g. the moto server's URL)",
-            )
-        kwargs.update(LOCAL_CREDENTIALS)
-    return GuardedSession(config, **kwargs)
+    credentials = aws_credentials(config)
+    if credentials:
+        kwargs.update(credentials)
+    return GuardedSession(config, endpoint=aws_endpoint(config), guard=guard, **kwargs)
 
 
 # A new boto3 Session costs ~0.2 s (it reloads botocore's service models), so
-# client() shares one session per (env, region, endpoint, prefix) and reuses
-# plain clients: boto3 clients are thread-safe, sessions are not (hence the lock).
+# client() shares one session per (env, region, endpoint, prefix, credentials) and
+# reuses plain clients: boto3 clients are thread-safe, sessions are not (hence the lock).
 _CACHE_LIMIT = 128
 _lock = threading.Lock()
-_sessions: dict[tuple[str, str, str | None, str], GuardedSession] = {}
-_clients: dict[tuple[str, str, str | None, str, str], Any] = {}
+_sessions: dict[tuple[Any, ...], GuardedSession] = {}
+_clients: dict[tuple[Any, ...], Any] = {}
 
 
-def _session_key(config: Config) -> tuple[str, str, str | None, str]:
+# What boto3's default credential chain reads from the environment: when one of these
+# changes (another AWS_PROFILE, fresh keys, a test's empty chain) a new session is made.
+_CHAIN_INPUTS = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CONFIG_FILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_MAX_ATTEMPTS",
+    "AWS_RETRY_MODE",
+    "HOME",
+)
+
+
+def _session_key(config: Config) -> tuple[Any, ...]:
+    credentials = aws_credentials(config)
+    source: tuple[Any, ...] = (
+        tuple(sorted(credentials.items()))
+        if credentials
+        else tuple(os.environ.get(name) for name in _CHAIN_INPUTS)
+    )
     return (
         config.environment.value,
         config.aws_region,
-        config.aws_endpoint_url,
+        aws_endpoint(config),
         config.s3_bucket_prefix,
+        source,
     )
 
 
-def _shared_session(config: Config) -> GuardedSession:
-    key = _session_key(config)
+def _shared_session(config: Config, key: tuple[Any, ...]) -> GuardedSession:
     session = _sessions.get(key)
     if session is None:
         if len(_sessions) >= _CACHE_LIMIT:
@@ -94,15 +134,16 @@ def client(config: Config, service_name: str, /, **kwargs: Any) -> Any:
     ``config=``, which is why the first two parameters are positional-only) and
     always build a fresh client.
     """
+    key = _session_key(config)
     with _lock:
         if kwargs:
-            return _shared_session(config).client(service_name, **kwargs)
-        key = (*_session_key(config), service_name)
-        cached = _clients.get(key)
+            return _shared_session(config, key).client(service_name, **kwargs)
+        cached = _clients.get((*key, service_name))
         if cached is None:
             if len(_clients) >= _CACHE_LIMIT:
                 _clients.clear()
-            cached = _clients[key] = _shared_session(config).client(service_name)
+            cached = _shared_session(config, key).client(service_name)
+            _clients[(*key, service_name)] = cached
         return cached
 
 

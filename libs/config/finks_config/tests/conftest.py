@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from finks_config import ConfigError, ConfigValidationError
-from finks_testing.fixtures import aws_credentials, moto, moto_server  # noqa: F401
+from finks_testing.fixtures import aws_credentials, moto, moto_accounts, moto_server  # noqa: F401
 
 # Keys a developer's shell or CI may export; tests must not depend on them.
 _AMBIENT = (

@@ -70,3 +70,37 @@ def test_scan_finds_planted_secret_and_skips_personal_files(tmp_path: Path) -> N
         "proj/config/.env.dev:2: FMP_API_KEY looks like a secret",
     ]
     assert all("live-key-123" not in f for f in findings)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://hooks.slack.com/services/T0FINKS00/B0FINKS00/abcdefghijklmnopqrstuvwx",
+        "https://hooks.slack.com/workflows/T0FINKS00/A0F/123/abcdefghijklmnop",
+        "https://discord.com/api/webhooks/123456789/abcdefghijklmnopqrstuvwxyz",
+        "https://finks.webhook.office.com/webhookb2/abc@def/IncomingWebhook/0123/xyz",
+        "https://chat.googleapis.com/v1/spaces/AAA/messages?key=k123&token=t456",
+        "https://hooks.zapier.com/hooks/catch/123/abcdef/",
+        "https://alerts.example.com/hooks/9f8e7d6c5b4a39281706f5e4",
+    ],
+)
+def test_webhook_urls_are_secrets_under_any_key(tmp_path: Path, url: str) -> None:
+    (tmp_path / "pipelines" / "config").mkdir(parents=True)
+    (tmp_path / "pipelines/config/.env.prod").write_text(
+        f"PIPELINE_SCHEDULE_CRON=30 18 * * 1-5\nALERTS={url}\nNOTIFY_WEBHOOK_URL={url}\n"
+    )
+    findings = secret_findings(tmp_path)
+    assert findings == [
+        "pipelines/config/.env.prod:2: ALERTS looks like a secret",
+        "pipelines/config/.env.prod:3: NOTIFY_WEBHOOK_URL looks like a secret",
+    ]
+    assert all(url not in f for f in findings)
+
+
+def test_ordinary_urls_are_configuration() -> None:
+    for url in (
+        "https://financialmodelingprep.com",
+        "http://127.0.0.1:4200/api",
+        "https://prefect.example.com/api/webhooks",  # a path word, no token after it
+    ):
+        assert not looks_like_secret("FMP_BASE_URL", url)

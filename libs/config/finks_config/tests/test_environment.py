@@ -72,3 +72,15 @@ def test_unknown_environment_variable_names_key(monkeypatch: pytest.MonkeyPatch)
         current_environment()
     assert caught(info).key == "ENVIRONMENT"
     assert "did you mean 'prod'" in str(caught(info))
+
+
+def test_athena_emulation_switch(monkeypatch: pytest.MonkeyPatch) -> None:
+    from finks_config import athena_emulated
+
+    monkeypatch.delenv("FINKS_EMULATED_ATHENA", raising=False)
+    assert athena_emulated() is False
+    for on in ("1", "true", " YES "):
+        monkeypatch.setenv("FINKS_EMULATED_ATHENA", on)
+        assert athena_emulated() is True
+    monkeypatch.setenv("FINKS_EMULATED_ATHENA", "0")
+    assert athena_emulated() is False

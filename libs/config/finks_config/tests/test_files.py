@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+import finks_config
 from finks_config import ConfigError, MissingEnvFileError, load_config, repo_root
+from finks_config.paths import MARKER
 
 from .conftest import WriteFile, caught
 
@@ -19,6 +24,7 @@ def test_repo_root_found_from_a_subdirectory(
     deep.mkdir(parents=True)
     monkeypatch.chdir(deep)
     assert repo_root() == scratch_root.resolve()
+    assert finks_config.is_checkout(repo_root())  # a checkout or a sandbox of one: writable
 
 
 def test_repo_root_honours_finks_root(
@@ -30,14 +36,60 @@ def test_repo_root_honours_finks_root(
     assert load_config(env="dev").s3_bucket_prefix == "dev"
 
 
+def _without_repo_on_sys_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `python -m pytest` puts the start directory (the repo) on sys.path.
+    kept = [entry for entry in sys.path if not (Path(entry or ".") / MARKER).is_file()]
+    monkeypatch.setattr(sys, "path", kept)
+
+
 def test_repo_root_errors_are_clear(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
+    _without_repo_on_sys_path(monkeypatch)
     with pytest.raises(ConfigError, match="cannot find the Finks repo root"):
         repo_root()
     monkeypatch.setenv("FINKS_ROOT", str(tmp_path))
     with pytest.raises(ConfigError) as info:
         repo_root()
     assert caught(info).key == "FINKS_ROOT"
+
+
+def test_repo_root_inside_a_pex_venv_with_no_repository(tmp_path: Path) -> None:
+    """The worker PEX (execution_mode venv) installs the finks packages and every env file
+    (as resources at their repo-relative paths) into its site-packages; no checkout exists."""
+    site = tmp_path / "pex-venv" / "lib" / "python3.11" / "site-packages"
+    shutil.copytree(
+        Path(finks_config.__file__).parent,
+        site / "finks_config",
+        ignore=shutil.ignore_patterns("tests", "__pycache__"),
+    )
+    shared = Path(finks_config.__file__).resolve().parents[1]  # libs/config (checkout or sandbox)
+    (site / "libs" / "config").mkdir(parents=True)
+    for name in (".env.example", ".env.dev", ".env.staging"):
+        shutil.copy(shared / name, site / "libs" / "config" / name)
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("FINKS_ROOT", "ENVIRONMENT")}
+    # Third-party packages stay importable; no entry with finks_config or the repo marker does.
+    deps = [
+        e
+        for e in sys.path
+        if e and not (Path(e) / "finks_config").exists() and not (Path(e) / MARKER).exists()
+    ]
+    env["PYTHONPATH"] = os.pathsep.join([str(site), *deps])
+    probe = (
+        "import finks_config as f; c = f.load_config(env='staging'); "
+        "print(f.repo_root()); print(c.source_of('S3_BUCKET_PREFIX')); print(f.__file__); "
+        "print(f.is_checkout(f.repo_root()))"
+    )
+    result = subprocess.run(  # our interpreter, our probe
+        [sys.executable, "-c", probe], cwd=elsewhere, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    root, source, module, checkout = result.stdout.splitlines()
+    assert root == str(site.resolve())
+    assert checkout == "False"  # an installed package dir: nothing may write build output there
+    assert source.startswith("libs/config/.env.staging:")
+    assert module.startswith(str(site))
 
 
 def test_formats_that_must_load(write: WriteFile, scratch_root: Path) -> None:

@@ -24,7 +24,8 @@ from finks_config import (
     load_config,
 )
 from finks_config.aws import aws_session, clear_client_cache, client, get_secret
-from finks_config.isolation import owner_for, referenced_resources
+from finks_config.aws.guard import referenced_resources
+from finks_config.ownership import owner_for
 from finks_testing.moto import MotoEndpoint
 
 from .conftest import caught
@@ -94,6 +95,8 @@ def test_environment_neutral_bucket_passes(moto: MotoEndpoint) -> None:
         CreateBucketConfiguration={"LocationConstraint": "ca-central-1"},
     )
     s3.put_object(Bucket="finks-shared-tools", Key="k", Body=b"1")
+    raw: Any = moto.raw_client("s3")
+    assert raw.get_object(Bucket="finks-shared-tools", Key="k")["Body"].read() == b"1"
 
 
 def _seed_prod(moto: MotoEndpoint) -> tuple[Any, Any]:
@@ -145,17 +148,29 @@ def test_other_environment_secret_refused_and_untouched(moto: MotoEndpoint) -> N
     _, raw_sm = _seed_prod(moto)
     config = dev_config(moto.url)
     sm = client(config, "secretsmanager")
-    for call in (
-        lambda: sm.get_secret_value(SecretId="/prod/fmp/api_key"),
-        lambda: sm.put_secret_value(SecretId="/prod/fmp/api_key", SecretString="x"),
-        lambda: sm.create_secret(Name="/prod/other/api_key", SecretString="x"),
-        lambda: sm.get_secret_value(
-            SecretId="arn:aws:secretsmanager:ca-central-1:123456789012:secret:/prod/fmp/api_key-AbCdEf"
+    sent = len(moto.requests())
+    for call, named in (
+        (lambda: sm.get_secret_value(SecretId="/prod/fmp/api_key"), "/prod/fmp/api_key"),
+        (
+            lambda: sm.put_secret_value(SecretId="/prod/fmp/api_key", SecretString="x"),
+            "/prod/fmp/api_key",
+        ),
+        (
+            lambda: sm.create_secret(Name="/prod/other/api_key", SecretString="x"),
+            "/prod/other/api_key",
+        ),
+        (
+            lambda: sm.get_secret_value(
+                SecretId="arn:aws:secretsmanager:ca-central-1:123456789012:secret:"
+                "/prod/fmp/api_key-AbCdEf"
+            ),
+            "/prod/fmp/api_key-AbCdEf",
         ),
     ):
         with pytest.raises(IsolationError) as info:
             call()
-        assert "prod-secret-value" not in str(caught(info))
+        assert named in str(caught(info)) and "belongs to prod" in str(caught(info))
+    assert len(moto.requests()) == sent  # refused in-process: the server never saw them
     assert (
         raw_sm.get_secret_value(SecretId="/prod/fmp/api_key")["SecretString"] == "prod-secret-value"
     )
@@ -298,11 +313,29 @@ def test_referenced_resources_sees_nested_names() -> None:
         "CreateTable",
         {
             "DatabaseName": "dev_bronze",
-            "TableInput": {"StorageDescriptor": {"Location": "s3://prod-bronze-zone/fmp/"}},
+            "TableInput": {
+                "Name": "stg_prices",
+                "StorageDescriptor": {"Location": "s3://prod-bronze-zone/fmp/"},
+            },
         },
     )
-    assert ("database", "dev_bronze") in found
-    assert ("S3 location", "prod-bronze-zone") in found
+    names = {(ref.kind, ref.name, ref.where) for ref in found}
+    assert ("database", "dev_bronze", "DatabaseName") in names
+    assert ("S3 location", "prod-bronze-zone", "TableInput.StorageDescriptor.Location") in names
+    assert not any(ref.name == "stg_prices" for ref in found)  # a table inside the database
+
+
+def test_a_changed_credential_chain_gets_a_new_client(
+    moto: MotoEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = dev_config(moto.url)
+    first = client(config, "s3")
+    assert client(config, "s3") is first
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "rotated-key")  # e.g. fresh keys exported
+    rotated = client(config, "s3")
+    assert rotated is not first
+    credentials = rotated._request_signer._credentials
+    assert credentials.access_key == "rotated-key"
 
 
 def test_clients_are_shared_per_environment_and_endpoint(moto: MotoEndpoint) -> None:
@@ -318,3 +351,19 @@ def test_clients_are_shared_per_environment_and_endpoint(moto: MotoEndpoint) -> 
     # A shared client still refuses other environments' names.
     with pytest.raises(IsolationError):
         client(staging, "s3").head_bucket(Bucket=config.bronze_bucket)
+
+
+def test_local_requests_never_leave_for_a_non_loopback_host() -> None:
+    """The last look before sending: even a client the guard did not build (here: plain
+    boto3 aimed at real AWS) is stopped by the guard's before-send check for local."""
+    import boto3
+
+    from finks_config.aws.guard import IsolationGuard
+
+    config = Config(environment=Environment.LOCAL, s3_bucket_prefix="local")
+    plain: Any = boto3.Session(
+        region_name="ca-central-1", aws_access_key_id="x", aws_secret_access_key="y"
+    ).client("s3")
+    IsolationGuard(config, "http://127.0.0.1:9").register(plain.meta.events)
+    with pytest.raises(IsolationError, match="local only talks to loopback"):
+        plain.head_bucket(Bucket="local-bronze-zone")

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import pickle
 from pathlib import Path
 
 import pytest
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from finks_config import Config, ConfigError, ConfigValidationError, Environment, load_config
+from finks_config import (
+    Config,
+    ConfigError,
+    ConfigValidationError,
+    Environment,
+    configure_logging,
+    load_config,
+)
 from finks_config.aws import get_secret
 
 from .conftest import WriteFile, caught, caught_validation
@@ -53,23 +62,48 @@ def test_direct_construction_needs_no_files() -> None:
     assert config.source_of("S3_BUCKET_PREFIX") == "default"
 
 
-def test_secret_never_in_repr_str_or_dumps(scratch_root: Path) -> None:
+class SecretSection(BaseModel):
+    fmp_api_key: int  # a secret-named key with a bad value: the error must not echo it
+
+
+def test_secret_never_in_repr_str_or_dumps(write: WriteFile, scratch_root: Path) -> None:
+    """Every way a Config can be rendered: the model, its layers (overrides, env vars and a
+    personal file), a failing section's error, and log lines after the secret is read."""
     secret = "s3cr3t-value-123"
+    write("libs/config/.env.dev.local", f"FMP_API_KEY={secret}\n")
     config = load_config(
         env="dev", overrides={"FINKS_SECRET_FMP_API_KEY": secret}, root=scratch_root
     )
     value = get_secret(config, "fmp")
     assert isinstance(value, SecretStr)
     assert value.get_secret_value() == secret
-    for text in (
-        repr(config),
-        str(config),
-        config.model_dump_json(),
-        str(config.model_dump()),
-        repr(value),
-        str(value),
-    ):
-        assert secret not in text
+    assert config.raw("FMP_API_KEY") == secret  # the layers do hold it...
+    resolved = config.resolved
+    assert resolved is not None
+    with pytest.raises(ConfigError) as info:
+        config.section(SecretSection)
+    stream = io.StringIO()
+    handler = configure_logging(config, stream=stream)
+    try:
+        logging.getLogger("finks.test").warning("request with key=%s", value.get_secret_value())
+    finally:
+        logging.getLogger().removeHandler(handler)
+    texts = {
+        "repr(config)": repr(config),
+        "str(config)": str(config),
+        "model_dump_json": config.model_dump_json(),
+        "model_dump": str(config.model_dump()),
+        "repr(resolved)": repr(resolved),
+        "repr(files)": repr(resolved.files),
+        "section error": str(caught(info)),
+        "log line": stream.getvalue(),
+        "repr(value)": repr(value),
+        "str(value)": str(value),
+    }
+    leaked = [where for where, text in texts.items() if secret in text]
+    assert leaked == []  # ...but no rendering shows it
+    assert "FMP_API_KEY" in texts["section error"] and "********" in texts["section error"]
+    assert "********" in texts["log line"]
 
 
 class FmpSection(BaseModel):

@@ -66,10 +66,30 @@ def test_prefix_of_another_environment_is_refused() -> None:
         validate_config(Config(environment=Environment.LOCAL, s3_bucket_prefix="staging-x"))
 
 
+def _problems(config: Config) -> list[str]:
+    try:
+        validate_config(config)
+    except ConfigValidationError as exc:
+        return exc.problems
+    return []
+
+
 def test_neutral_and_own_prefixes_pass() -> None:
-    validate_config(Config(environment=Environment.DEV, s3_bucket_prefix="dev"))
-    validate_config(Config(environment=Environment.DEV, s3_bucket_prefix="acme-dev"))
-    validate_config(
-        Config(environment=Environment.LOCAL, s3_bucket_prefix="local", debug_mode=True)
-    )
-    validate_config(Config(environment=Environment.PROD, s3_bucket_prefix="prod"))
+    passing = [
+        Config(environment=Environment.DEV, s3_bucket_prefix="dev"),
+        Config(environment=Environment.DEV, s3_bucket_prefix="acme-dev"),
+        Config(environment=Environment.DEV, s3_bucket_prefix="finks-data"),
+        Config(environment=Environment.LOCAL, s3_bucket_prefix="local", debug_mode=True),
+        Config(environment=Environment.STAGING, s3_bucket_prefix="staging", log_level="DEBUG"),
+        Config(environment=Environment.PROD, s3_bucket_prefix="prod"),
+    ]
+    assert {c.s3_bucket_prefix: _problems(c) for c in passing} == {
+        c.s3_bucket_prefix: [] for c in passing
+    }
+    # The same rule refuses the near misses, so the passes above are the rule's, not luck.
+    refused = [
+        Config(environment=Environment.DEV, s3_bucket_prefix="acme-prod"),
+        Config(environment=Environment.DEV, s3_bucket_prefix="stg-data"),
+        Config(environment=Environment.PROD, s3_bucket_prefix="prod", debug_mode=True),
+    ]
+    assert [bool(_problems(c)) for c in refused] == [True, True, True]

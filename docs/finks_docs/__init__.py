@@ -1,0 +1,1 @@
+"""finks_docs: documentation generated from the code (settings docs; see settings_docs)."""
