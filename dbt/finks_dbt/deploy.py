@@ -1,85 +1,128 @@
 """``./pants run dbt:deploy -- --env ENV [--dry-run] [--select SELECTOR]``.
 
-Deploying dbt means building it: ``dbt build --target ENV`` (Athena in the
-cloud, DuckDB locally) with progress, then keeping the manifest and run results
-as deploy artifacts. ``--dry-run`` parses the project offline and prints the
-target, database, locations and models; it needs no AWS credentials.
+Deploying dbt means building what changed: this commit's parsed manifest is the deploy's
+artifact (``build``), and ``apply`` builds ``state:modified+`` against the manifest the
+env's current dbt deploy shipped (everything when there is none or the profile changed;
+see ``finks_dbt.state``), holding the env's ``warehouse`` lock so a scheduled transform
+never rebuilds the same tables at the same time. The dry run prints the target, the
+locations and the selected nodes, and needs no AWS credentials (it says what it could
+not read). The deploy contract (finks_deploy) does preflight, upload, lock and ledger.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+from collections.abc import Sequence
+from contextlib import ExitStack
+from pathlib import Path
 
-from finks_config import Environment
-from finks_config.aws import aws_session, client
+from finks_config import Config
+from finks_config.cli import doing, error_line
+from finks_config.progress import progress
 from finks_dbt.plan import build_plan
 from finks_dbt.runner import run_build
-from finks_deploy import DeployContext, DeployError, UsageError, run_deploy
-
-PROJECT = "dbt"
-
-
-def _add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--select",
-        default=None,
-        help="dbt node selection, e.g. 'stg_prices+' (default: the whole project)",
-    )
+from finks_dbt.state import MANIFEST, Selection, parse_manifest, placement_digest, select_nodes
+from finks_deploy import Artifact, DeployContext, DeployError, Project, deploy_main, ledger
+from finks_deploy.store import ArtifactStore
 
 
-def _check_credentials(ctx: DeployContext) -> None:
-    """Athena needs real AWS credentials; say so before dbt starts, not in a stack trace."""
-    if ctx.env is Environment.LOCAL:
-        return
-    if aws_session(ctx.config).get_credentials() is None:
-        raise UsageError(
-            f"no AWS credentials for {ctx.env.value}: dbt builds on Athena there. Log in to the "
-            f"{ctx.env.value} account (aws sso login / CI's OIDC role), or use --dry-run"
+class DbtDeploy(Project):
+    """The dbt project: builds its models on the env's warehouse (Athena; DuckDB locally)."""
+
+    name = "dbt"
+
+    def __init__(self) -> None:
+        self._work = ExitStack()
+        self._manifest: Path | None = None
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--select",
+            default=None,
+            help="build this dbt selection instead of state:modified+ (e.g. 'stg_prices+')",
+        )
+        parser.add_argument(
+            "--full-refresh",
+            action="store_true",
+            help="rebuild the selected incremental models from bronze",
         )
 
+    def build(self, ctx: DeployContext) -> Sequence[Artifact]:
+        work = Path(self._work.enter_context(tempfile.TemporaryDirectory(prefix="finks-dbt-")))
+        self._manifest = parse_manifest(ctx.config, work / "parse")
+        # The manifest names this env's schemas and buckets: it differs per env by design.
+        return [Artifact(MANIFEST, self._manifest, promote=False)]
 
-def _deploy(ctx: DeployContext) -> None:
-    if ctx.dry_run:
-        ctx.step(1, 1, "parsing the dbt project (offline)")
-        for line in build_plan(ctx.config).lines():
-            ctx.log(line)
-        return
+    def apply(self, ctx: DeployContext) -> None:
+        with self._work:
+            if ctx.dry_run:
+                for line in build_plan(ctx.config).lines():
+                    ctx.log(line)
+            selection = self._selection(ctx)
+            for line in selection.lines():
+                ctx.log(line)
+            ctx.detail("placement", placement_digest(ctx.config))
+            ctx.detail("build", {"mode": selection.mode, "reason": selection.reason})
+            ctx.detail("selected", selection.nodes)
+            if ctx.dry_run or selection.mode == "none":
+                return
+            _build(ctx, selection)
 
-    _check_credentials(ctx)
-    ctx.step(1, 2, f"dbt build --target {ctx.env.value}")
-    result = run_build(ctx.config, select=ctx.args.select, progress=ctx.log)
+    def _selection(self, ctx: DeployContext) -> Selection:
+        assert self._manifest is not None  # build() ran
+        if ctx.args.select:
+            return Selection("explicit", f"--select {ctx.args.select}", [ctx.args.select])
+        state = self._manifest.parent.parent / "state"
+        where = f"s3://{ctx.config.artifacts_bucket}"
+        try:
+            with doing(f"reading the last dbt deploy's manifest from {where}"):
+                previous, placed = previous_manifest(ctx.config, state)
+        except Exception as error:  # - a dry run previews what it can
+            if not ctx.dry_run:
+                raise
+            line = error_line(error, env=ctx.env)[0]
+            ctx.log(f"dry run: cannot read the last deploy's manifest: {line}")
+            return Selection("full", "unknown here: a real deploy compares with that manifest")
+        return select_nodes(ctx.config, previous, placed, self._manifest)
+
+
+def previous_manifest(config: Config, state_dir: Path) -> tuple[Path | None, str | None]:
+    """The manifest (and placement digest) of the env's current dbt deploy, downloaded."""
+    current = ledger.current(config, "dbt")
+    if current is None or MANIFEST not in current.artifacts:
+        return None, None
+    key = str(current.artifacts[MANIFEST]["key"])
+    body = ArtifactStore(config).client.get_object(Bucket=config.artifacts_bucket, Key=key)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / MANIFEST
+    path.write_bytes(body["Body"].read())
+    placed = current.details.get("placement")
+    return path, str(placed) if placed else None
+
+
+def _build(ctx: DeployContext, selection: Selection) -> None:
+    stateful = selection.mode == "state"
+    with ctx.lock("warehouse"), progress("dbt build", unit="nodes", emit=ctx.log) as bar:
+        result = run_build(
+            ctx.config,
+            select=ctx.args.select or selection.select,
+            full_refresh=ctx.args.full_refresh or stateful,
+            state=selection.state_dir if stateful else None,
+            progress=bar,
+        )
     ctx.log(result.summary())
+    counts = {"models": result.models, "tests": result.tests, "seconds": round(result.elapsed, 1)}
+    ctx.detail("dbt", counts)
     if not result.ok:
         for failure in result.failures[:20]:
             ctx.log(f"  {failure}")
         raise DeployError(f"dbt build failed: {len(result.failures)} failing nodes (see above)")
 
-    ctx.step(2, 2, "keeping the manifest and run results as deploy artifacts")
-    if ctx.env is Environment.LOCAL and not _bucket_exists(ctx):
-        ctx.log(
-            f"local: no {ctx.config.artifacts_bucket} bucket; "
-            f"artifacts stay in {result.target_path}"
-        )
-        return
-    if result.target_path is not None:
-        for name in ("manifest.json", "run_results.json"):
-            path = result.target_path / name
-            if path.is_file():
-                ctx.upload_artifact(path, name)
 
-
-def _bucket_exists(ctx: DeployContext) -> bool:
-    s3 = client(ctx.config, "s3")
-    try:
-        s3.head_bucket(Bucket=ctx.config.artifacts_bucket)
-    except s3.exceptions.ClientError:
-        return False
-    return True
-
-
-def main(argv: list[str] | None = None) -> int:
-    return run_deploy(PROJECT, _deploy, argv, add_arguments=_add_arguments)
+def main(argv: Sequence[str] | None = None) -> int:
+    return deploy_main(DbtDeploy(), argv)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from finks_config import Config, ConfigError, Environment, load_config
 from finks_config.aws import aws_session
 from finks_dbt.project import CONFIG_SUBDIR, PROJECT_NAME, duckdb_path, project_dir, work_dir
+from finks_ingestion.bronze_schema import schema_json
 
 # Connection keys of the rendered profile that are safe to print (never credentials).
 _PRINTABLE_KEYS = (
@@ -36,14 +37,25 @@ _PRINTABLE_KEYS = (
 
 
 class DbtSettings(BaseModel):
-    """dbt's own keys (dbt/config/.env.{env}); every field has a default derived from the env."""
+    """dbt's own keys (dbt/config/.env.{env}); every field has a default."""
 
-    athena_work_group: str | None = Field(default=None, alias="ATHENA_WORK_GROUP")
-    dbt_threads: int = Field(default=4, ge=1, le=64, alias="DBT_THREADS")
+    dbt_threads: int = Field(
+        default=4, ge=1, le=64, alias="DBT_THREADS", description="dbt threads (parallel nodes)"
+    )
+    dbt_work_dir: str | None = Field(
+        default=None,
+        alias="DBT_WORK_DIR",
+        description="where dbt writes target/, logs/ and state (default .finks/{env}/dbt)",
+    )
+    dbt_duckdb_path: str | None = Field(
+        default=None,
+        alias="DBT_DUCKDB_PATH",
+        description="local only: the DuckDB warehouse file (default .finks/local/warehouse.duckdb)",
+    )
 
 
-def dbt_config(config: Config) -> Config:
-    """``config`` with dbt's project keys layered in.
+def dbt_config(config: Config, extra: Mapping[str, str] | None = None) -> Config:
+    """``config`` with dbt's project keys layered in (and ``extra`` overrides on top).
 
     A caller such as the pipelines flow loads its own project's config; dbt still
     needs dbt/config/.env.{env}. Reload with the same environment and overrides
@@ -53,20 +65,15 @@ def dbt_config(config: Config) -> Config:
     if resolved is None:
         return config
     own_dir = (resolved.root / CONFIG_SUBDIR).resolve()
-    if resolved.project_dir is not None and resolved.project_dir.resolve() == own_dir:
+    mine = resolved.project_dir is not None and resolved.project_dir.resolve() == own_dir
+    if mine and not extra:
         return config
-    return load_config(
-        CONFIG_SUBDIR, config.environment, dict(resolved.overrides), root=resolved.root
-    )
+    overrides = {**dict(resolved.overrides), **dict(extra or {})}
+    return load_config(CONFIG_SUBDIR, config.environment, overrides, root=resolved.root)
 
 
 def settings(config: Config) -> DbtSettings:
     return config.section(DbtSettings)
-
-
-def athena_work_group(config: Config) -> str:
-    """The env's Athena work group: ``ATHENA_WORK_GROUP``, else infrastructure's ``finks-{env}``."""
-    return settings(config).athena_work_group or f"finks-{config.environment.value}"
 
 
 def httpfs_extension_path() -> Path:
@@ -115,7 +122,8 @@ def dbt_env(config: Config) -> dict[str, str]:
         "FINKS_SILVER_BUCKET": config.silver_bucket,
         "FINKS_GOLD_BUCKET": config.gold_bucket,
         "FINKS_ATHENA_RESULTS": config.athena_results_location,
-        "FINKS_ATHENA_WORK_GROUP": athena_work_group(config),
+        "FINKS_ATHENA_WORK_GROUP": config.athena_work_group,
+        "FINKS_BRONZE_SCHEMA": schema_json(),
         "DBT_THREADS": str(settings(config).dbt_threads),
     }
     if env is Environment.LOCAL:

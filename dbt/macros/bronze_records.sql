@@ -1,26 +1,31 @@
 {#-
-  bronze_records(relation, dataset): one row per FMP record in the bronze zone,
-  with the envelope fields alongside (fetched_at decides which copy wins in silver).
+  bronze_records(relation, dataset, since=none): one row per FMP record in the bronze zone,
+  with its partition (ingest_date) and the envelope fields alongside.
 
-  `relation` is always `source('bronze', dataset)` so the lineage graph shows the
-  bronze source on every target. Athena reads that Glue external table; DuckDB
-  reads the same JSON objects straight from the bronze bucket over the S3 API
-  (httpfs), so the local build exercises the real object layout.
+  `since` (an ISO date) keeps only the partitions ingest_date > since: a literal, so both
+  engines prune by path before reading (Athena: partition projection; DuckDB: hive
+  partition filter on the glob), and a daily run reads only the new partitions.
+
+  `relation` is always `source('bronze', dataset)` so the lineage graph shows the bronze
+  source on every target. Athena reads that Glue external table (ingestion's deploy
+  applies it); DuckDB reads the same JSON objects straight from the bronze bucket over the
+  S3 API (httpfs), so the local build exercises the real object layout.
 -#}
 
-{% macro bronze_records(relation, dataset) %}
-  {{ return(adapter.dispatch('bronze_records', 'finks')(relation, dataset)) }}
+{% macro bronze_records(relation, dataset, since=none) %}
+  {{ return(adapter.dispatch('bronze_records', 'finks')(relation, dataset, since)) }}
 {% endmacro %}
 
-{% macro default__bronze_records(relation, dataset) %}
+{% macro default__bronze_records(relation, dataset, since=none) %}
   {{ exceptions.raise_compiler_error(
       "bronze_records: no implementation for adapter '" ~ target.type
       ~ "'. Supported: athena (cloud) and duckdb (local).") }}
 {% endmacro %}
 
-{% macro duckdb__bronze_records(relation, dataset) %}
+{% macro duckdb__bronze_records(relation, dataset, since=none) %}
   {%- set envelope = finks.bronze_envelope_fields() -%}
   {%- set fields = finks.bronze_record_fields(dataset) -%}
+  {%- set partition = finks.bronze_partition() -%}
   {%- set envelope_spec -%}
     STRUCT({% for key, _ in envelope %}"{{ key }}" VARCHAR{% if not loop.last %}, {% endif %}{% endfor %})
   {%- endset -%}
@@ -28,6 +33,7 @@
     STRUCT({% for key, _ in fields %}"{{ key }}" VARCHAR{% if not loop.last %}, {% endif %}{% endfor %})[]
   {%- endset -%}
   select
+    bronze_object.{{ partition }},
     {%- for key, column in envelope %}
     bronze_object.envelope."{{ key }}" as {{ column }},
     {%- endfor %}
@@ -35,20 +41,27 @@
     bronze_object.record."{{ key }}" as {{ column }}{% if not loop.last %},{% endif %}
     {%- endfor %}
   from (
-    select envelope, unnest(records) as record
+    select {{ partition }}, envelope, unnest(records) as record
     from read_json(
       '{{ finks.bronze_glob(dataset) }}',
       format = 'auto',
       maximum_object_size = 268435456,
+      hive_partitioning = true,
+      hive_types = {'{{ partition }}': 'VARCHAR', 'symbol': 'VARCHAR'},
       columns = {envelope: '{{ envelope_spec }}', records: '{{ records_spec }}'}
     )
+    {%- if since %}
+    where {{ partition }} > '{{ since }}'
+    {%- endif %}
   ) as bronze_object
 {% endmacro %}
 
-{% macro athena__bronze_records(relation, dataset) %}
+{% macro athena__bronze_records(relation, dataset, since=none) %}
   {%- set envelope = finks.bronze_envelope_fields() -%}
   {%- set fields = finks.bronze_record_fields(dataset) -%}
+  {%- set partition = finks.bronze_partition() -%}
   select
+    bronze_object.{{ partition }},
     {%- for key, column in envelope %}
     bronze_object.envelope.{{ key | lower }} as {{ column }},
     {%- endfor %}
@@ -60,6 +73,9 @@
   cross join unnest(bronze_object.records) as record (
     {%- for key, column in fields %}{{ column }}{% if not loop.last %}, {% endif %}{% endfor -%}
   )
+  {%- if since %}
+  where bronze_object.{{ partition }} > '{{ since }}'
+  {%- endif %}
 {% endmacro %}
 
 {% macro bronze_glob(dataset) %}

@@ -33,3 +33,8 @@
 {% macro positive_or_null(expr) -%}
   case when {{ expr }} > 0 then {{ expr }} end
 {%- endmacro %}
+
+{#- The symbol a record belongs to: its own field, else the envelope's, trimmed, upper-case. #}
+{% macro clean_symbol(expr, fallback) -%}
+  upper(trim(coalesce({{ expr }}, {{ fallback }})))
+{%- endmacro %}

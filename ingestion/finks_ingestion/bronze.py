@@ -1,4 +1,4 @@
-"""Bronze zone layout and the idempotent writer.
+"""The idempotent bronze writer (the key layout itself is finks_config.layout).
 
 Why deterministic keys + a content hash: the same request always maps to the same key, so a
 re-run or a resumed run overwrites nothing and duplicates nothing. An object is (re)written
@@ -13,17 +13,15 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, Literal
 
+from botocore.config import Config as BotoConfig  # pants: no-infer-dep
 from botocore.exceptions import ClientError  # pants: no-infer-dep
 
 from finks_config import Config, Environment
 from finks_config.aws import client
 
-SOURCE = "fmp"
 SCHEMA_VERSION = 1
-QUARANTINE_PREFIX = "quarantine/"
 _SHA_META = "content-sha256"
 _VERSION_META = "schema-version"
 _SAFE = re.compile(r"[^A-Za-z0-9._=-]+")
@@ -39,51 +37,60 @@ def object_name(params: Mapping[str, str]) -> str:
     return _SAFE.sub("-", "_".join(parts)) or "latest"
 
 
-def bronze_key(dataset: str, ingest_date: date, symbol: str, params: Mapping[str, str]) -> str:
-    """`fmp/{dataset}/ingest_date=YYYY-MM-DD/symbol={SYM}/{name}.json`."""
-    return (
-        f"{SOURCE}/{dataset}/ingest_date={ingest_date.isoformat()}/symbol={symbol}/"
-        f"{object_name(params)}.json"
-    )
-
-
-def quarantine_key(dataset: str, ingest_date: date, symbol: str, params: Mapping[str, str]) -> str:
-    return QUARANTINE_PREFIX + bronze_key(dataset, ingest_date, symbol, params)
-
-
 def encode(document: Mapping[str, Any]) -> bytes:
     """Stable UTF-8 JSON (one line per object keeps Athena/DuckDB JSON readers happy)."""
     return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+def encode_with_raw_records(envelope: Mapping[str, Any], raw_records: bytes) -> bytes:
+    """``{"envelope": ..., "records": <the response body>}`` without re-serialising records.
+
+    For a response whose every record is valid, bronze's records are the body itself. JSON
+    cannot hold a raw line break inside a string, so removing CR/LF only removes
+    whitespace: the document stays one line (what Athena's JSON SerDe needs).
+    """
+    head = json.dumps({"envelope": envelope}, ensure_ascii=False, separators=(",", ":"))[:-1]
+    records = raw_records.replace(b"\r", b"").replace(b"\n", b"").strip()
+    return head.encode() + b',"records":' + records + b"}\n"
 
 
 @dataclass(frozen=True)
 class WriteResult:
     key: str
     outcome: Literal["written", "unchanged"]
+    size: int = 0  # bytes put (0 when unchanged)
 
 
 class BronzeWriter:
     """Writes bronze/quarantine objects to the environment's bronze bucket, idempotently."""
 
-    def __init__(self, config: Config, *, bucket: str | None = None) -> None:
+    def __init__(self, config: Config, *, bucket: str | None = None, connections: int = 0) -> None:
         self.config = config
         # Overriding the bucket exists for tooling and tests; the guarded client still
         # refuses a bucket that belongs to another environment (IsolationError).
         self.bucket = bucket or config.bronze_bucket
-        self._s3: Any = client(config, "s3")
+        # A run's threads share this client: one pooled connection each (botocore keeps 10).
+        pool = {"config": BotoConfig(max_pool_connections=connections)} if connections > 10 else {}
+        self._s3: Any = client(config, "s3", **pool)
 
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
 
     def ensure_bucket(self) -> None:
-        """Create the bucket in the `local` environment only (elsewhere infrastructure owns it)."""
-        if self.config.environment != Environment.LOCAL:
-            return
+        """Check the bucket answers from the configured region before anything is written.
+
+        ``head_bucket`` is the call that carries the bucket's region, so a bucket in another
+        region, a missing one or a denied one fails here (finks_config translates it) and
+        not half-way through a run. Only ``local`` creates its bucket (elsewhere
+        infrastructure owns it).
+        """
         try:
             self._s3.head_bucket(Bucket=self.bucket)
             return
-        except ClientError:
-            pass
+        except ClientError as exc:
+            missing = exc.response.get("Error", {}).get("Code") in ("404", "NoSuchBucket")
+            if not (missing and self.config.environment == Environment.LOCAL):
+                raise
         kwargs: dict[str, Any] = {"Bucket": self.bucket}
         if self.config.aws_region != "us-east-1":
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": self.config.aws_region}
@@ -108,9 +115,6 @@ class BronzeWriter:
             return None
         return str(meta.get(_SHA_META, "")) or None
 
-    def exists(self, key: str) -> bool:
-        return self.stored_sha(key) is not None
-
     def existing_keys(self, prefix: str) -> set[str]:
         """Keys under `prefix`: one listing replaces a HEAD per new object."""
         keys: set[str] = set()
@@ -122,23 +126,40 @@ class BronzeWriter:
     def write(
         self,
         key: str,
-        document: Mapping[str, Any],
+        document: Mapping[str, Any] | bytes,
         content_sha256: str,
         *,
         may_exist: bool = True,
     ) -> WriteResult:
-        """Put the document unless an object with the same content sha is already there.
+        """Put the document (or its encoded bytes) unless the same content sha is there.
 
         `may_exist=False` (the key was absent from a listing taken at the start of the run)
         skips the HEAD; a concurrent writer could at worst rewrite identical records.
         """
         if may_exist and self.stored_sha(key) == content_sha256:
             return WriteResult(key, "unchanged")
+        body = document if isinstance(document, bytes) else encode(document)
         self._s3.put_object(
             Bucket=self.bucket,
             Key=key,
-            Body=encode(document),
+            Body=body,
             ContentType="application/json",
             Metadata={_SHA_META: content_sha256, _VERSION_META: str(SCHEMA_VERSION)},
         )
-        return WriteResult(key, "written")
+        return WriteResult(key, "written", len(body))
+
+    def read_json(self, key: str) -> Any | None:
+        """The JSON document at ``key``, or None when there is no such object."""
+        try:
+            body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return json.loads(body)
+
+    def put_json(self, key: str, document: Mapping[str, Any]) -> None:
+        """Small state objects (watermarks): always written, no content hash."""
+        self._s3.put_object(
+            Bucket=self.bucket, Key=key, Body=encode(document), ContentType="application/json"
+        )

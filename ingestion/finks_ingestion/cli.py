@@ -1,7 +1,9 @@
-"""`./pants run ingestion:ingest -- --env ENV --symbols A,B --from D --to D [--datasets ...]`.
+"""`./pants run ingestion:ingest -- --env ENV --symbols A,B [--as-of D] [--datasets ...]`.
 
-Exit codes: 0 everything landed; 1 some request could not be fetched/written after retries
-(the message says what to re-run); 2 bad arguments or configuration (nothing fetched).
+Exit codes (finks_config.cli): 0 everything landed; 1 some request could not be fetched or
+written after retries (each failure is printed, then the command that re-runs exactly
+those); 2 bad arguments or setup (credentials, permissions, endpoints, FMP unreachable or
+key rejected: one line, nothing written); 130 interrupted (the same command resumes).
 """
 
 from __future__ import annotations
@@ -9,174 +11,139 @@ from __future__ import annotations
 import argparse
 import logging
 import shlex
-import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 
-from botocore import exceptions as aws_errors  # pants: no-infer-dep
-
-from finks_config import (
-    Config,
-    ConfigError,
-    Environment,
-    configure_logging,
-    current_environment,
-    load_config,
+from finks_config import configure_logging
+from finks_config.cli import (
+    ArgumentParser,
+    Invocation,
+    UsageError,
+    add_as_of_argument,
+    add_env_argument,
+    doing,
+    parse_date,
+    run_cli,
 )
-from finks_ingestion.models import DATASETS
-from finks_ingestion.runner import IngestReport, run_ingestion, validate_arguments
+from finks_config.layout import DATASETS
+from finks_config.progress import progress
+from finks_ingestion.planning import validate_arguments
+from finks_ingestion.runner import IngestReport, run_ingestion
 from finks_ingestion.settings import PROJECT_CONFIG_DIR
 
-
-class _UsageError(Exception):
-    pass
+QUIET_LOGGERS = ("botocore", "boto3", "urllib3", "httpx", "httpcore")
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise _UsageError(message)
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(
         prog="ingest",
-        description="Fetch FMP data (prices, profiles, income) into the bronze zone.",
+        description="Fetch what bronze lacks of FMP prices, profiles and income, up to --as-of.",
     )
-    parser.add_argument("--env", help="local, dev, staging or prod (default: $ENVIRONMENT or dev)")
+    add_env_argument(parser)
     parser.add_argument("--symbols", required=True, help="comma-separated, e.g. AAPL,MSFT")
-    parser.add_argument("--from", dest="start", required=True, type=_date, help="YYYY-MM-DD")
-    parser.add_argument("--to", dest="end", required=True, type=_date, help="YYYY-MM-DD")
+    add_as_of_argument(parser)
+    parser.add_argument(
+        "--to", dest="as_of", type=parse_date, help=argparse.SUPPRESS
+    )  # the DESIGN's `--from D --to D` spelling
+    parser.add_argument(
+        "--backfill",
+        "--from",
+        dest="backfill",
+        type=parse_date,
+        default=None,
+        metavar="FROM",
+        help="also re-fetch prices from FROM (and the full income history), whatever bronze holds",
+    )
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="ignore the watermarks: fetch the whole history again",
+    )
     parser.add_argument(
         "--datasets",
         default=",".join(DATASETS),
         help=f"comma-separated subset of {','.join(DATASETS)} (default: all)",
     )
-    parser.add_argument(
-        "--ingest-date",
-        type=_date,
-        default=None,
-        help="bronze ingest_date partition (default: today, UTC)",
-    )
-    parser.add_argument(
-        "--resume",
-        action="store_true",
-        help="skip requests already in bronze for this ingest date (no API call)",
-    )
     return parser
 
 
-def rerun_command(env: Environment, report: IngestReport, args: argparse.Namespace) -> str:
-    """The command that retries exactly what failed."""
+def rerun_command(env: str, report: IngestReport, args: argparse.Namespace, as_of: date) -> str:
+    """The command that retries exactly what failed (same as-of date, so same partition)."""
     symbols = sorted({r.symbol for r in report.failed_requests})
     datasets = [d for d in DATASETS if any(r.dataset == d for r in report.failed_requests)]
-    argv = [
-        "./pants",
-        "run",
-        "ingestion:ingest",
-        "--",
-        "--env",
-        env.value,
-        "--symbols",
-        ",".join(symbols),
-        "--from",
-        args.start.isoformat(),
-        "--to",
-        args.end.isoformat(),
-        "--datasets",
-        ",".join(datasets),
-    ]
-    if args.ingest_date:
-        argv += ["--ingest-date", args.ingest_date.isoformat()]
+    argv = ["./pants", "run", "ingestion:ingest", "--", "--env", env]
+    argv += ["--symbols", ",".join(symbols), "--datasets", ",".join(datasets)]
+    argv += ["--as-of", as_of.isoformat()]
+    if args.backfill:
+        argv += ["--backfill", args.backfill.isoformat()]
+    if args.full_refresh:
+        argv.append("--full-refresh")
     return shlex.join(argv)
 
 
-def _err(indicator: str, message: str) -> None:
-    print(f"{indicator} error: {message}", file=sys.stderr)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    raw = list(sys.argv[1:] if argv is None else argv)
-    try:
-        args = build_parser().parse_args(raw)
-    except _UsageError as exc:
-        print(f"[?] ingest: error: {exc}", file=sys.stderr)
-        print(
-            "usage: ingest --env ENV --symbols A,B --from YYYY-MM-DD --to YYYY-MM-DD "
-            f"[--datasets {','.join(DATASETS)}]",
-            file=sys.stderr,
-        )
-        return 2
-    try:
-        env = Environment.parse(args.env, source="--env") if args.env else current_environment()
-    except ConfigError as exc:
-        print(f"[?] ingest: error: {exc}", file=sys.stderr)
-        return 2
-    print(f"{env.indicator} ingest: FMP -> bronze ({env.value})", flush=True)
+def _run(cli: Invocation) -> int:
+    args = cli.args
+    as_of: date = args.as_of or datetime.now(UTC).date()  # the one wall-clock read
     try:
         symbols, datasets = validate_arguments(
             args.symbols.split(","),
-            args.start,
-            args.end,
             [d.strip() for d in args.datasets.split(",") if d.strip()],
+            as_of=as_of,
+            backfill_from=args.backfill,
         )
     except ValueError as exc:
-        _err(env.indicator, f"--{exc}")
-        return 2
-    try:
-        config: Config = load_config(PROJECT_CONFIG_DIR, env=env)
-        configure_logging(config)
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+        flag, _, problem = str(exc).partition(": ")
+        raise UsageError(problem, key=f"--{flag}") from None
+    config = cli.config(PROJECT_CONFIG_DIR)
+    configure_logging(config)
+    # Progress lines already say what these would log (requests, retries, failures), and
+    # a setup error must stay the one line on stderr.
+    for name in (*QUIET_LOGGERS, "finks_ingestion"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+    def say(message: str) -> None:
+        cli.echo(f"{config.indicator} {message}")
+
+    say(f"as of {as_of}: {len(symbols)} symbol(s) x {datasets} -> s3://{config.bronze_bucket}/")
+    with (
+        doing(f"ingesting FMP into s3://{config.bronze_bucket}/"),
+        progress("ingest fmp", unit="pairs", emit=say) as bar,
+    ):
         report = run_ingestion(
             config,
             symbols,
-            args.start,
-            args.end,
-            datasets,
-            progress=lambda msg: print(f"{env.indicator} {msg}", flush=True),
-            ingest_date=args.ingest_date,
-            resume=args.resume,
+            as_of=as_of,
+            datasets=datasets,
+            backfill_from=args.backfill,
+            full_refresh=args.full_refresh,
+            progress=bar,
         )
-    except ConfigError as exc:  # includes IsolationError
-        _err(env.indicator, str(exc))
-        return 2
-    except KeyboardInterrupt:
-        _err(
-            env.indicator,
-            "interrupted; run the same command again to resume (objects "
-            "already in bronze are not rewritten; add --resume to skip fetching them)",
-        )
-        return 130
-    except aws_errors.NoCredentialsError:
-        _err(
-            env.indicator,
-            f"no AWS credentials for {env.value}; log in to the {env.value} "
-            "account (locally: the local stack sets them)",
-        )
-        return 2
-    except (aws_errors.ClientError, aws_errors.BotoCoreError) as exc:
-        _err(env.indicator, f"S3 request failed: {' '.join(str(exc).split())}")
-        return 1
-    print(f"{env.indicator} report:")
+    say("report:")
     for line in report.summary_lines():
-        print(f"{env.indicator}   {line}")
-    if not report.ok:
-        for failure in report.failures:
-            _err(env.indicator, failure)
-        print(
-            f"{env.indicator} {len(report.failures)} request(s) failed after retries; "
-            f"re-run them with:\n  {rerun_command(env, report, args)}",
-            file=sys.stderr,
-        )
-        return 1
-    print(f"{env.indicator} done: every requested record is in bronze.")
-    return 0
+        say(f"  {line}")
+    if report.ok:
+        say("done: bronze holds every requested (dataset, symbol) through the as-of date.")
+        return 0
+    for failure in report.failures:
+        print(f"{config.indicator} ingest: failed: {failure}", file=cli.err)
+    print(
+        f"{config.indicator} ingest: {len(report.failures)} request(s) failed after retries; "
+        f"re-run them with: {rerun_command(config.environment.value, report, args, as_of)}",
+        file=cli.err,
+        flush=True,
+    )
+    return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_cli(
+        "ingest",
+        _run,
+        argv,
+        parser=build_parser(),
+        banner="ingest: FMP -> bronze",
+        interrupted_hint="run the same command again: it resumes where it stopped",
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,9 @@
 """HTTP client for FMP's `/stable/` API: connection reuse, timeouts, retries, rate limit.
 
+The rate limit is a callable run before every HTTP attempt (retries too, since each one
+spends quota): by default an in-process RateLimiter, or a limiter shared by every task and
+process of an environment (the pipelines pass a Prefect global-concurrency rate limit).
+
 Why its own module: this is the only place that sees the API key. Every URL, log line and
 error it produces goes through `Scrubber`, so the key cannot leak into logs, reports or
 bronze objects.
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 import httpx
@@ -73,21 +77,33 @@ def _remove_log_scrubbing(flt: _ScrubLogFilter) -> None:
         logging.getLogger(name).removeFilter(flt)
 
 
+Limiter = Callable[[], None]
+# Why a request failed: "auth" (key rejected) and "unreachable" (no connection at all) are
+# setup problems; the others are this request's.
+FailureKind = Literal["auth", "unreachable", "retries", "http", "payload"]
+
+
 class FetchError(Exception):
     """A request that could not be completed (message already scrubbed)."""
 
-    def __init__(self, message: str, *, url: str, attempts: int, retryable: bool) -> None:
+    def __init__(
+        self, message: str, *, url: str, attempts: int, retryable: bool, kind: FailureKind
+    ) -> None:
         super().__init__(message)
         self.url = url
         self.attempts = attempts
         self.retryable = retryable
+        self.kind = kind
 
 
 class _Retry(Exception):
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, reason: str, retry_after: float | None = None, *, unreachable: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.unreachable = unreachable
 
 
 @dataclass(frozen=True)
@@ -151,6 +167,7 @@ class FmpClient:
         *,
         on_retry: Callable[[str], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        limiter: Limiter | None = None,
     ) -> None:
         if not api_key:
             raise ValueError("the FMP API key is empty")
@@ -160,7 +177,7 @@ class FmpClient:
         self._log_filter = _install_log_scrubbing(self.scrub)
         self._on_retry = on_retry
         self._sleep = sleep
-        self._limiter = RateLimiter(settings.fmp_calls_per_minute, sleep)
+        self._limit: Limiter = limiter or RateLimiter(settings.fmp_calls_per_minute, sleep).acquire
         self._http = httpx.Client(
             base_url=settings.fmp_base_url,
             timeout=httpx.Timeout(
@@ -218,6 +235,7 @@ class FmpClient:
                         url=url,
                         attempts=max_attempts,
                         retryable=True,
+                        kind="unreachable" if retry.unreachable else "retries",
                     ) from None
                 delay = self.backoff(attempt)
                 if retry.retry_after is not None:
@@ -228,7 +246,7 @@ class FmpClient:
                     f"{url}: {retry.reason}; retry {attempt + 1}/"
                     f"{max_attempts - 1} in {delay:.2f}s"
                 )
-                log.warning("%s", message)
+                log.info("%s", message)
                 if self._on_retry is not None:
                     self._on_retry(message)
                 self._sleep(delay)
@@ -236,11 +254,16 @@ class FmpClient:
 
     def _attempt(self, path: str, params: dict[str, str]) -> tuple[bytes, list[Any]]:
         url = self.public_url(path, params)
-        self._limiter.acquire()
+        self._limit()
         try:
             response = self._http.get(path, params={**params, "apikey": self._key})
+        except httpx.ConnectTimeout:
+            raise _Retry("connect timed out", unreachable=True) from None
         except httpx.TimeoutException as exc:
             raise _Retry(f"timed out ({type(exc).__name__})") from None
+        except httpx.ConnectError as exc:
+            detail = self.scrub(str(exc))
+            raise _Retry(f"cannot connect ({detail})", unreachable=True) from None
         except httpx.TransportError as exc:
             detail = self.scrub(str(exc))
             raise _Retry(f"transport error ({type(exc).__name__}: {detail})") from None
@@ -258,6 +281,7 @@ class FmpClient:
                 url=url,
                 attempts=1,
                 retryable=False,
+                kind="auth",
             )
         if status != 200:
             raise FetchError(
@@ -265,6 +289,7 @@ class FmpClient:
                 url=url,
                 attempts=1,
                 retryable=False,
+                kind="http",
             )
         body = response.content
         try:
@@ -278,6 +303,7 @@ class FmpClient:
                 url=url,
                 attempts=1,
                 retryable=False,
+                kind="payload",
             )
         if not isinstance(payload, list):
             raise FetchError(
@@ -285,5 +311,6 @@ class FmpClient:
                 url=url,
                 attempts=1,
                 retryable=False,
+                kind="payload",
             )
         return body, payload

@@ -11,9 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-DATASETS: tuple[str, ...] = ("prices", "profiles", "income")
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 # Strict numbers: a drifted "123 (unaudited)" string must be rejected, not coerced.
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
@@ -106,8 +104,31 @@ def _reason(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
+_ALL: dict[str, TypeAdapter[list[Any]]] = {
+    name: TypeAdapter(list[model]) for name, model in MODELS.items()  # type: ignore[valid-type]
+}
+
+
+def _all_valid(dataset: str, payload: list[Any], symbol: str) -> Validated | None:
+    """The common case in one pass of pydantic's core (no record rejected), else None."""
+    try:
+        parsed = _ALL[dataset].validate_python(payload)
+    except ValidationError:
+        return None
+    identity = _IDENTITY[dataset]
+    seen = {tuple(record.get(k) for k in identity) for record in payload}
+    if len(seen) != len(payload):
+        return None
+    if any(str(getattr(p, "symbol", "")).upper() != symbol.upper() for p in parsed):
+        return None
+    return Validated(valid=list(payload))
+
+
 def validate_records(dataset: str, payload: list[Any], symbol: str) -> Validated:
     """Split a response's records into valid (raw, unchanged) and rejected-with-reason."""
+    fast = _all_valid(dataset, payload, symbol)
+    if fast is not None:
+        return fast
     model = MODELS[dataset]
     identity = _IDENTITY[dataset]
     result = Validated()

@@ -1,9 +1,13 @@
-"""One ingestion run: plan the FMP requests, fetch, validate, land in bronze.
+"""One ingestion run: per (dataset, symbol), fetch what bronze lacks up to the as-of date.
 
-Why this shape: each (dataset, symbol, params) request is an independent unit with a
-deterministic bronze key, so units run concurrently, a failure of one never blocks the
-others, and re-running the same command resumes an interrupted run without duplicating
-or rewriting anything. Pipelines call `run_ingestion` in-process; the CLI wraps it.
+Why this shape: each (dataset, symbol) is an independent job whose window comes from its
+watermark (planning.py), whose objects have deterministic keys, and whose watermark moves
+only after its bronze objects landed. So jobs run concurrently, a failure of one never
+blocks the others, and re-running a day fetches nothing that already landed (an
+interrupted run resumes where it stopped). Watermarks are read (and jobs planned) first,
+all at once; then the first job that calls FMP runs alone: if FMP is unreachable or
+rejects the key, the run stops as a setup error before anything is written.
+Pipelines call `run_ingestion` in-process; the CLI wraps it.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -20,55 +24,43 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError  # pants: no-infer-dep
 
-from finks_config import Config, ConfigError, Environment
+from finks_config import Config, ConfigError
 from finks_config.aws import get_secret
+from finks_config.layout import QUARANTINE_PREFIX, SOURCE, bronze_key, bronze_prefix, quarantine_key
+from finks_config.progress import NO_PROGRESS, Progress
 from finks_ingestion.bronze import (
-    QUARANTINE_PREFIX,
     SCHEMA_VERSION,
-    SOURCE,
     BronzeWriter,
-    bronze_key,
-    quarantine_key,
+    encode_with_raw_records,
+    object_name,
 )
-from finks_ingestion.client import ENDPOINTS, FetchError, FmpClient
-from finks_ingestion.local_fmp.server import LOCAL_FMP_API_KEY
-from finks_ingestion.models import DATASETS, validate_records
+from finks_ingestion.client import ENDPOINTS, FetchError, FmpClient, FmpResponse, Limiter
+from finks_ingestion.models import validate_records
+from finks_ingestion.planning import FetchRequest, Job, plan_job, validate_arguments
 from finks_ingestion.settings import PROJECT_CONFIG_DIR, IngestionSettings
+from finks_ingestion.watermarks import Watermark, WatermarkStore
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class FetchRequest:
-    """One FMP request and where its result lands."""
-
-    dataset: str
-    symbol: str
-    params: tuple[tuple[str, str], ...]
-
-    @property
-    def param_dict(self) -> dict[str, str]:
-        return dict(self.params)
-
-    def describe(self) -> str:
-        extra = " ".join(f"{k}={v}" for k, v in self.params if k != "symbol")
-        return f"{self.dataset} {self.symbol}" + (f" {extra}" if extra else "")
 
 
 @dataclass
 class IngestReport:
-    """What a run did. `requests` counts logical API requests; `retries` the extra attempts."""
+    """What a run did. `requests` counts logical FMP requests; `retries` the extra attempts.
+
+    `objects_written`/`bytes_written` count only objects put in this run (new or changed
+    content); `up_to_date` counts (dataset, symbol) pairs the watermark said were complete.
+    """
 
     requests: int = 0
     retries: int = 0
     records_written: int = 0
     quarantined: int = 0
+    up_to_date: int = 0
     skipped_duplicates: int = 0
     empty: int = 0
-    failures: list[str] = field(default_factory=list)
     objects_written: int = 0
+    bytes_written: int = 0
+    failures: list[str] = field(default_factory=list)
     failed_requests: list[FetchRequest] = field(default_factory=list)
     elapsed_seconds: float = 0.0
 
@@ -82,9 +74,10 @@ class IngestReport:
             f"retries:             {self.retries}",
             f"records written:     {self.records_written}",
             f"quarantined:         {self.quarantined}",
-            f"skipped (duplicate): {self.skipped_duplicates}",
+            f"up to date:          {self.up_to_date}",
+            f"unchanged:           {self.skipped_duplicates}",
             f"empty responses:     {self.empty}",
-            f"objects written:     {self.objects_written}",
+            f"objects written:     {self.objects_written} ({self.bytes_written} bytes)",
             f"failures:            {len(self.failures)}",
             f"elapsed:             {self.elapsed_seconds:.1f}s",
         ]
@@ -96,132 +89,123 @@ def load_settings(config: Config) -> IngestionSettings:
 
 
 def fmp_api_key(config: Config) -> str:
-    """The FMP key from the secret store; `local` falls back to the local server's key."""
-    try:
-        return get_secret(config, "fmp").get_secret_value()
-    except (ConfigError, ClientError, BotoCoreError):
-        if config.environment == Environment.LOCAL:
-            return LOCAL_FMP_API_KEY
-        raise
+    """The FMP key: ``/{env}/fmp/api_key`` or its stand-in FINKS_SECRET_FMP_API_KEY."""
+    return get_secret(config, "fmp").get_secret_value()
 
 
-def plan_requests(
-    symbols: Sequence[str],
-    start: date,
-    end: date,
-    datasets: Sequence[str],
-    settings: IngestionSettings,
-) -> list[FetchRequest]:
-    """Every request a run makes, in a stable order."""
-    plan: list[FetchRequest] = []
-    for symbol in symbols:
-        for dataset in datasets:
-            if dataset == "prices":
-                plan.append(
-                    FetchRequest(
-                        dataset,
-                        symbol,
-                        (("symbol", symbol), ("from", start.isoformat()), ("to", end.isoformat())),
-                    )
-                )
-            elif dataset == "profiles":
-                plan.append(FetchRequest(dataset, symbol, (("symbol", symbol),)))
-            elif dataset == "income":
-                for period, limit in (
-                    ("annual", settings.fmp_income_annual_limit),
-                    ("quarter", settings.fmp_income_quarter_limit),
-                ):
-                    plan.append(
-                        FetchRequest(
-                            dataset,
-                            symbol,
-                            (("symbol", symbol), ("period", period), ("limit", str(limit))),
-                        )
-                    )
-            else:
-                raise ValueError(f"unknown dataset {dataset!r}; choose from {list(DATASETS)}")
-    return plan
+def fmp_setup_error(config: Config, exc: FetchError) -> ConfigError:
+    """A failure of the first FMP request that no retry of this run can fix, as exit 2."""
+    if exc.kind == "auth":
+        return ConfigError(
+            "FMP rejected the API key (HTTP 401/403)",
+            key="FINKS_SECRET_FMP_API_KEY",
+            fix=f"check the secret {config.secret_path('fmp')} (locally: its stand-in)",
+        )
+    settings = load_settings(config)
+    return ConfigError(
+        f"cannot reach FMP at {settings.fmp_base_url} after {exc.attempts} attempts",
+        key="FMP_BASE_URL",
+        file=config.source_of("FMP_BASE_URL"),
+        fix="check FMP_BASE_URL and the network (locally: is the local FMP server running?)",
+    )
 
 
-def validate_arguments(
-    symbols: Sequence[str], start: date, end: date, datasets: Sequence[str] | None
-) -> tuple[list[str], list[str]]:
-    """Normalised (symbols, datasets), or ValueError naming the bad argument."""
-    cleaned = [s.strip().upper() for s in symbols if s and s.strip()]
-    if not cleaned:
-        raise ValueError("symbols: the symbol list is empty; pass e.g. AAPL,MSFT")
-    bad = [s for s in cleaned if not all(c.isalnum() or c in ".-^" for c in s)]
-    if bad:
-        raise ValueError(f"symbols: invalid symbol(s) {bad}")
-    chosen = list(dict.fromkeys(datasets)) if datasets else list(DATASETS)
-    unknown = [d for d in chosen if d not in DATASETS]
-    if unknown:
-        raise ValueError(f"datasets: unknown dataset(s) {unknown}; choose from {list(DATASETS)}")
-    if start > end:
-        raise ValueError(f"from ({start}) is after to ({end})")
-    return list(dict.fromkeys(cleaned)), chosen
+@dataclass
+class _Run:
+    """Shared state of one run's jobs (the report is updated under the lock)."""
+
+    config: Config
+    settings: IngestionSettings
+    as_of: date
+    backfill_from: date | None
+    full_refresh: bool
+    fmp: FmpClient
+    writer: BronzeWriter
+    marks: WatermarkStore
+    known: dict[str, set[str]]
+    existing: set[str]
+    report: IngestReport
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self, **deltas: int) -> None:
+        with self.lock:
+            for name, delta in deltas.items():
+                setattr(self.report, name, getattr(self.report, name) + delta)
 
 
 def run_ingestion(
     config: Config,
-    symbols: list[str],
-    start: date,
-    end: date,
-    datasets: list[str] | None = None,
-    progress: Progress | None = None,
+    symbols: Sequence[str],
     *,
-    ingest_date: date | None = None,
-    resume: bool = False,
+    as_of: date,
+    datasets: Sequence[str] | None = None,
+    limiter: Limiter | None = None,
+    backfill_from: date | None = None,
+    full_refresh: bool = False,
+    progress: Progress | None = None,
 ) -> IngestReport:
-    """Fetch the requested FMP data and land it in the environment's bronze bucket.
+    """Land in bronze what it lacks of ``symbols`` x ``datasets`` up to ``as_of``.
 
-    Failed requests are reported (`report.failures`), never raised; configuration and
-    isolation problems (ConfigError, IsolationError) are raised before/while writing.
-    `resume=True` skips requests whose bronze object already exists for `ingest_date`
-    without calling FMP (saves API quota when finishing an interrupted run).
+    Objects land in the ``ingest_date=as_of`` partition. Failed requests are reported
+    (``report.failures``), never raised; bad arguments raise ValueError; configuration,
+    isolation and FMP setup problems (key rejected, FMP unreachable) raise ConfigError
+    before anything is written; S3 setup problems surface as botocore errors from the
+    listing that precedes every fetch.
     """
     started = time.monotonic()
-    symbols, chosen = validate_arguments(symbols, start, end, datasets)
+    chosen_symbols, chosen = validate_arguments(
+        symbols, datasets, as_of=as_of, backfill_from=backfill_from
+    )
     settings = load_settings(config)
-    day = ingest_date or datetime.now(UTC).date()
-    say: Progress = progress or (lambda _msg: None)
-    writer = BronzeWriter(config)
+    bar = progress or NO_PROGRESS
+    writer = BronzeWriter(config, connections=settings.ingest_concurrency + 2)
     writer.ensure_bucket()
-    plan = plan_requests(symbols, start, end, chosen, settings)
+    marks = WatermarkStore(writer)
+    known = {dataset: marks.known_symbols(dataset) for dataset in chosen}
     existing: set[str] = set()
     for dataset in chosen:
-        partition = f"{SOURCE}/{dataset}/ingest_date={day.isoformat()}/"
+        partition = f"{bronze_prefix(dataset)}ingest_date={as_of.isoformat()}/"
         existing |= writer.existing_keys(partition)
         existing |= writer.existing_keys(QUARANTINE_PREFIX + partition)
+    pairs = [(dataset, symbol) for symbol in chosen_symbols for dataset in chosen]
     report = IngestReport()
-    lock = threading.Lock()
-    done = [0]
+    bar.update(total=len(pairs))
 
     def note_retry(message: str) -> None:
-        with lock:
+        with run.lock:
             report.retries += 1
-        say(f"  retry: {message}")
+        bar.log(f"retry: {message}")
 
-    with FmpClient(settings, fmp_api_key(config), on_retry=note_retry) as fmp:
-
-        def one(req: FetchRequest) -> str:
-            return _ingest_one(req, day, fmp, writer, report, lock, resume, existing)
-
-        say(
-            f"{len(plan)} requests for {len(symbols)} symbol(s), datasets {chosen}, "
-            f"{start}..{end} -> {writer.uri(SOURCE + '/')}"
+    with FmpClient(settings, fmp_api_key(config), on_retry=note_retry, limiter=limiter) as fmp:
+        run = _Run(
+            config=config,
+            settings=settings,
+            as_of=as_of,
+            backfill_from=backfill_from,
+            full_refresh=full_refresh,
+            fmp=fmp,
+            writer=writer,
+            marks=marks,
+            known=known,
+            existing=existing,
+            report=report,
         )
         with ThreadPoolExecutor(
             max_workers=settings.ingest_concurrency, thread_name_prefix="ingest"
         ) as pool:
-            futures = {pool.submit(one, req): req for req in plan}
+            planned = list(pool.map(lambda pair: _plan_pair(run, *pair), pairs))
+            jobs = []
+            for pair, outcome in zip(pairs, planned, strict=True):
+                if isinstance(outcome, str):  # up to date, or its watermark was unreadable
+                    bar.advance(note=outcome)
+                else:
+                    jobs.append((pair, outcome))
+            if jobs:  # the first fetch runs alone: see the module docstring
+                bar.advance(note=_ingest_job(run, *jobs[0][1], probe=True))
+            futures = [pool.submit(_ingest_job, run, *job) for _, job in jobs[1:]]
             try:
                 for future in as_completed(futures):
-                    line = future.result()
-                    with lock:
-                        done[0] += 1
-                        n = done[0]
-                    say(f"[{n}/{len(plan)}] {line}")
+                    bar.advance(note=future.result())
             except BaseException:
                 for f in futures:
                     f.cancel()
@@ -230,84 +214,130 @@ def run_ingestion(
     return report
 
 
-def _ingest_one(
-    req: FetchRequest,
-    day: date,
-    fmp: FmpClient,
-    writer: BronzeWriter,
-    report: IngestReport,
-    lock: threading.Lock,
-    resume: bool,
-    existing: set[str],
-) -> str:
-    key = bronze_key(req.dataset, day, req.symbol, req.param_dict)
-    with lock:
-        report.requests += 1
+def _plan_pair(run: _Run, dataset: str, symbol: str) -> str | tuple[Job, Watermark | None]:
+    """(job, watermark) for one (dataset, symbol), or the line saying why there is none."""
     try:
-        if resume and key in existing and writer.exists(key):
-            with lock:
-                report.skipped_duplicates += 1
-            return f"{req.describe()}: already in bronze (resume), not fetched"
-        response = fmp.get(ENDPOINTS[req.dataset], req.param_dict)
-    except FetchError as exc:
-        return _fail(req, str(exc), report, lock)
+        mark = None
+        if symbol in run.known[dataset] and not run.full_refresh:
+            mark = run.marks.get(dataset, symbol)
     except (ClientError, BotoCoreError) as exc:
-        return _fail(req, f"cannot read {writer.uri(key)}: {fmp.scrub(str(exc))}", report, lock)
+        return _fail(run, FetchRequest(dataset, symbol, ()), f"cannot read its watermark: {exc}")
+    job = plan_job(
+        dataset,
+        symbol,
+        mark,
+        as_of=run.as_of,
+        settings=run.settings,
+        backfill_from=run.backfill_from,
+        full_refresh=run.full_refresh,
+    )
+    if job is None:
+        run.count(up_to_date=1)
+        return f"{dataset} {symbol}: up to date (bronze holds it through {run.as_of})"
+    return job, mark
 
+
+def _ingest_job(run: _Run, job: Job, mark: Watermark | None, *, probe: bool = False) -> str:
+    """Fetch and land a job's requests, then move its watermark (only if all landed)."""
+    lines: list[str] = []
+    last_key = ""
+    for request in job.requests:
+        try:
+            last_key, line = _ingest_request(run, request, probe=probe)
+        except _RequestFailed as failed:
+            return _fail(run, request, str(failed))
+        lines.append(line)
+    _advance(run, job, mark, last_key)
+    return "; ".join(lines)
+
+
+def _advance(run: _Run, job: Job, mark: Watermark | None, key: str) -> None:
+    """Record that bronze now holds ``job`` (a failure here only costs a re-fetch next run)."""
+    if mark is None or run.full_refresh:
+        new = Watermark(job.dataset, job.symbol, job.first, run.as_of, run.as_of, key)
+    else:
+        new = mark.advanced(first=job.first, through=run.as_of, ingest_date=run.as_of, key=key)
+    try:
+        run.marks.put(new)
+    except (ClientError, BotoCoreError) as exc:
+        log.warning("%s %s: watermark not written (%s)", job.dataset, job.symbol, exc)
+
+
+class _RequestFailed(Exception):
+    """One request could not be completed (message scrubbed); its job stops there."""
+
+
+def _ingest_request(run: _Run, req: FetchRequest, *, probe: bool) -> tuple[str, str]:
+    """Fetch, validate and land one request: (bronze key, progress line)."""
+    name = object_name(req.param_dict)
+    key = bronze_key(req.dataset, run.as_of, req.symbol, name)
+    run.count(requests=1)
+    try:
+        response = run.fmp.get(ENDPOINTS[req.dataset], req.param_dict)
+    except FetchError as exc:
+        if probe and exc.kind in ("auth", "unreachable"):
+            raise fmp_setup_error(run.config, exc) from None
+        raise _RequestFailed(str(exc)) from None
     checked = validate_records(req.dataset, response.payload, req.symbol)
     sha = hashlib.sha256(response.body).hexdigest()
-    envelope: dict[str, Any] = {
+    envelope = _envelope(run, req, response, sha, len(checked.valid), len(checked.rejected))
+    try:
+        # Quarantine first: the bronze object (then the watermark) marks a completed request.
+        if checked.rejected:
+            qkey = quarantine_key(req.dataset, run.as_of, req.symbol, name)
+            doc = {"envelope": envelope, "rejected": [r.as_json() for r in checked.rejected]}
+            quarantined = run.writer.write(qkey, doc, sha, may_exist=qkey in run.existing)
+            if quarantined.outcome == "written":
+                run.count(objects_written=1, bytes_written=quarantined.size)
+        if len(checked.valid) == len(response.payload):  # all valid: records = the body
+            document: dict[str, Any] | bytes = encode_with_raw_records(envelope, response.body)
+        else:
+            document = {"envelope": envelope, "records": checked.valid}
+        result = run.writer.write(key, document, sha, may_exist=key in run.existing)
+    except (ClientError, BotoCoreError) as exc:
+        detail = run.fmp.scrub(str(exc))
+        raise _RequestFailed(f"cannot write {run.writer.uri(key)}: {detail}") from None
+    if not response.payload:
+        run.count(empty=1)
+    if result.outcome == "unchanged":
+        run.count(skipped_duplicates=1)
+        return key, f"{req.describe()}: unchanged in bronze (same content)"
+    run.count(
+        objects_written=1,
+        bytes_written=result.size,
+        records_written=len(checked.valid),
+        quarantined=len(checked.rejected),
+    )
+    if not response.payload:
+        return key, f"{req.describe()}: empty response"
+    extra = f", {len(checked.rejected)} quarantined" if checked.rejected else ""
+    return key, f"{req.describe()}: {len(checked.valid)} records{extra}"
+
+
+def _envelope(
+    run: _Run, req: FetchRequest, response: FmpResponse, sha: str, valid: int, rejected: int
+) -> dict[str, Any]:
+    return {
         "source": SOURCE,
         "dataset": req.dataset,
         "symbol": req.symbol,
-        "url": fmp.scrub(response.url),
+        "url": run.fmp.scrub(response.url),
         "params": req.param_dict,
+        # Provenance only; which copy of a record wins is decided by ingest_date first.
         "fetched_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "content_sha256": sha,
         "schema_version": SCHEMA_VERSION,
-        "record_count": len(checked.valid),
-        "rejected_count": len(checked.rejected),
-        "ingest_date": day.isoformat(),
+        "record_count": valid,
+        "rejected_count": rejected,
+        "ingest_date": run.as_of.isoformat(),
     }
-    try:
-        # Quarantine first: the bronze object is the "done" marker of a request.
-        if checked.rejected:
-            qkey = quarantine_key(req.dataset, day, req.symbol, req.param_dict)
-            writer.write(
-                qkey,
-                {"envelope": envelope, "rejected": [r.as_json() for r in checked.rejected]},
-                sha,
-                may_exist=qkey in existing,
-            )
-        document = {"envelope": envelope, "records": checked.valid}
-        result = writer.write(key, document, sha, may_exist=key in existing)
-    except (ClientError, BotoCoreError) as exc:
-        return _fail(req, f"cannot write {writer.uri(key)}: {fmp.scrub(str(exc))}", report, lock)
-
-    with lock:
-        if not response.payload:
-            report.empty += 1
-        if result.outcome == "written":
-            report.objects_written += 1
-            report.records_written += len(checked.valid)
-            report.quarantined += len(checked.rejected)
-        else:
-            report.skipped_duplicates += 1
-    if result.outcome == "unchanged":
-        return f"{req.describe()}: unchanged in bronze (same content), skipped"
-    parts = [f"{len(checked.valid)} records"]
-    if checked.rejected:
-        parts.append(f"{len(checked.rejected)} quarantined")
-    if not response.payload:
-        parts = ["empty response"]
-    return f"{req.describe()}: {', '.join(parts)}"
 
 
-def _fail(req: FetchRequest, message: str, report: IngestReport, lock: threading.Lock) -> str:
-    log.error("%s: %s", req.describe(), message)
-    with lock:
-        report.failures.append(f"{req.describe()}: {message}")
-        report.failed_requests.append(req)
+def _fail(run: _Run, req: FetchRequest, message: str) -> str:
+    log.warning("%s: %s", req.describe(), message)
+    with run.lock:
+        run.report.failures.append(f"{req.describe()}: {message}")
+        run.report.failed_requests.append(req)
     return f"{req.describe()}: FAILED: {message}"
 
 
@@ -316,7 +346,6 @@ __all__ = [
     "FetchRequest",
     "IngestReport",
     "load_settings",
-    "plan_requests",
     "run_ingestion",
     "validate_arguments",
 ]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from finks_config.urls import HttpUrl
+
 # Project config directory, relative to the repo root (finks_config resolves it).
 PROJECT_CONFIG_DIR = "ingestion/config"
 
@@ -17,25 +19,49 @@ class IngestionSettings(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    fmp_base_url: str = Field(description="FMP host (the client appends /stable/...)")
-    fmp_calls_per_minute: int = Field(300, ge=0, description="client-side rate limit; 0 = off")
-    fmp_connect_timeout_seconds: float = Field(5.0, gt=0)
-    fmp_read_timeout_seconds: float = Field(30.0, gt=0)
-    fmp_max_retries: int = Field(5, ge=0, le=20, description="retries after the first attempt")
-    fmp_backoff_base_seconds: float = Field(0.5, ge=0)
-    fmp_backoff_max_seconds: float = Field(30.0, ge=0)
-    fmp_retry_after_max_seconds: float = Field(120.0, ge=0, description="cap on Retry-After")
-    fmp_income_annual_limit: int = Field(3, ge=1, description="fiscal years per symbol")
-    fmp_income_quarter_limit: int = Field(8, ge=1, description="quarters per symbol")
-    ingest_concurrency: int = Field(4, ge=1, le=32, description="requests in flight")
+    fmp_base_url: HttpUrl = Field(
+        description="FMP host; the client appends /stable/... (a trailing /stable is accepted)",
+        examples=["https://financialmodelingprep.com"],
+    )
+    fmp_calls_per_minute: int = Field(
+        300,
+        ge=0,
+        description="in-process rate limit when no shared limiter is given (0 = unlimited)",
+    )
+    fmp_connect_timeout_seconds: float = Field(5.0, gt=0, description="httpx connect timeout")
+    fmp_read_timeout_seconds: float = Field(30.0, gt=0, description="httpx read timeout")
+    fmp_max_retries: int = Field(
+        5, ge=0, le=20, description="retries after the first attempt (429/5xx/timeouts/bodies)"
+    )
+    fmp_backoff_base_seconds: float = Field(
+        0.5, ge=0, description="exponential backoff base*2^n, capped, half of it jittered"
+    )
+    fmp_backoff_max_seconds: float = Field(30.0, ge=0, description="cap of one backoff wait")
+    fmp_retry_after_max_seconds: float = Field(
+        120.0, ge=0, description="longest Retry-After honoured in one wait"
+    )
+    fmp_income_annual_limit: int = Field(3, ge=1, description="fiscal years a new symbol backfills")
+    fmp_income_quarter_limit: int = Field(8, ge=1, description="quarters a new symbol backfills")
+    fmp_income_refresh_limit: int = Field(
+        2, ge=1, description="newest statements per period a known symbol re-fetches each day"
+    )
+    ingest_backfill_days: int = Field(
+        1825,
+        ge=1,
+        le=36600,
+        description="calendar days of price history a symbol seen for the first time fetches",
+    )
+    ingest_overlap_days: int = Field(
+        3,
+        ge=0,
+        le=366,
+        description="days before the watermark fetched again (late corrections)",
+    )
+    ingest_concurrency: int = Field(4, ge=1, le=32, description="requests in flight at once")
 
     @field_validator("fmp_base_url")
     @classmethod
-    def _normalise_base_url(cls, value: str) -> str:
+    def _strip_stable_suffix(cls, url: str) -> str:
         """Accept the host with or without a trailing /stable (both appear in FMP docs)."""
-        url = value.strip().rstrip("/")
-        if not url.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL such as https://financialmodelingprep.com")
-        if url.endswith("/stable"):
-            url = url[: -len("/stable")]
-        return url
+        url = url.rstrip("/")
+        return url.removesuffix("/stable")

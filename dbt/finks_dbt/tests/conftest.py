@@ -10,7 +10,7 @@ import pytest
 
 from finks_config import Config, load_config
 from finks_dbt.tests import bronze_fixtures
-from finks_testing.fixtures import aws_credentials, moto, moto_server  # noqa: F401
+from finks_testing.fixtures import aws_credentials, moto, moto_accounts, moto_server  # noqa: F401
 from finks_testing.moto import MotoEndpoint
 
 # Variables a developer's shell or CI may export; tests must not depend on them.
@@ -22,7 +22,6 @@ _AMBIENT = (
     "DBT_DUCKDB_PATH",
     "DBT_WORK_DIR",
     "DBT_THREADS",
-    "ATHENA_WORK_GROUP",
     "DBT_PROFILES_DIR",
 )
 

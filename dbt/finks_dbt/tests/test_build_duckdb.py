@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from finks_config import ConfigError, load_config
+from finks_config.progress import progress
 from finks_dbt import dbt_env, gold_summary, project_dir, run_build
 from finks_dbt.tests import bronze_fixtures
 from finks_dbt.tests.conftest import LocalBronze
@@ -20,14 +21,17 @@ def test_build_runs_every_model_and_test(local_bronze: LocalBronze) -> None:
     config = local_bronze.config()
     lines: list[str] = []
 
-    result = run_build(config, progress=lines.append)
+    with progress("dbt build", unit="nodes", emit=lines.append, mode="plain") as bar:
+        result = run_build(config, progress=bar)
 
     assert result.ok, result.failures
-    assert (result.models, result.tests, result.unit_tests) == (7, 40, 4)
+    assert (result.models, result.tests, result.unit_tests) == (7, 39, 4)
     assert result.target == "local"
-    assert any(line.startswith("dbt found 7 models") for line in lines)
-    assert any("model stg_prices: success" in line for line in lines)
-    assert any(line.startswith("[51/51] ") for line in lines)
+    assert any(line.startswith("dbt found 7 models") for line in lines), lines
+    assert any("dbt build: done, 50/50 nodes" in line for line in lines), lines
+    models = {n.name: n for n in result.nodes if n.resource_type == "model"}
+    assert models["stg_prices"].status == "success" and models["stg_prices"].rows_read
+    assert result.rows_read == sum(n.rows_read or 0 for n in models.values()) > 0
 
     warehouse = Path(local_bronze.overrides["DBT_DUCKDB_PATH"])
     schema = config.analytics_database

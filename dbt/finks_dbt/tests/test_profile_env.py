@@ -72,17 +72,20 @@ def test_local_warehouse_defaults_to_dot_finks() -> None:
 
 def test_project_keys_apply_when_a_caller_loads_its_own_config() -> None:
     """pipelines calls run_build with its own config; dbt/config still applies, overrides kept."""
-    other = load_config(None, "prod", {"ATHENA_WORK_GROUP": "wg-from-override"})
+    other = load_config(None, "prod", {"DBT_WORK_DIR": "/tmp/from-override"})
     merged = dbt_config(other)
     assert merged.resolved is not None
     assert merged.resolved.project_dir is not None
     assert merged.resolved.project_dir.resolve() == (project_dir() / "config").resolve()
-    assert dbt_env(other)["FINKS_ATHENA_WORK_GROUP"] == "wg-from-override"
+    assert merged.raw("DBT_WORK_DIR") == "/tmp/from-override"
+    assert dbt_env(other)["FINKS_ATHENA_WORK_GROUP"] == other.athena_work_group == "finks-prod"
     assert dbt_env(other)["DBT_THREADS"] == "8"  # dbt/config/.env.prod
 
 
 def test_a_directly_built_config_is_used_as_is() -> None:
-    config = Config(environment=Environment.STAGING, s3_bucket_prefix="staging")
+    config = Config.model_validate(
+        {"environment": Environment.STAGING, "s3_bucket_prefix": "staging"}
+    )
     assert dbt_env(config)["FINKS_BRONZE_BUCKET"] == "staging-bronze-zone"
 
 

@@ -2,6 +2,10 @@
 -- Growth compares a period with the same period of the previous fiscal year (FY vs FY,
 -- Q2 vs Q2), and is null when that statement is missing or its revenue is not positive.
 -- Margins are null when revenue is not positive.
+-- A table, rebuilt each run: it grows by one row per statement (a few a year per symbol),
+-- not per day, so a rebuild stays cheap while history grows.
+{{ config(materialized='table') }}
+
 with statements as (
     select
         *,
@@ -33,5 +37,6 @@ select
     case
         when previous_fiscal_year = fiscal_year - 1
             then revenue / {{ positive_or_null('previous_revenue') }} - 1
-    end as revenue_growth
+    end as revenue_growth,
+    ingest_date
 from statements

@@ -1,11 +1,16 @@
--- Silver: one row per symbol, the latest fetched profile.
+-- Silver: one row per symbol, the profile of the newest bronze partition (then the latest
+-- fetch). Incremental: new bronze partitions only, merged on symbol.
+{{ config(
+    unique_key='symbol',
+) }}
+
 with records as (
-    {{ bronze_records(source('bronze', 'profiles'), 'profiles') }}
+    {{ bronze_records(source('bronze', 'profiles'), 'profiles', incremental_since()) }}
 ),
 
 typed as (
     select
-        upper(trim(coalesce(symbol, envelope_symbol))) as symbol,
+        {{ clean_symbol('symbol', 'envelope_symbol') }} as symbol,
         nullif(trim(company_name), '') as company_name,
         nullif(trim(sector), '') as sector,
         nullif(trim(industry), '') as industry,
@@ -18,6 +23,7 @@ typed as (
         coalesce(try_cast(is_etf as boolean), false) as is_etf,
         coalesce(try_cast(is_actively_trading as boolean), true) as is_actively_trading,
         {{ iso_timestamp('fetched_at') }} as fetched_at,
+        cast(ingest_date as date) as ingest_date,
         content_sha256
     from records
 ),
@@ -27,7 +33,7 @@ ranked as (
         *,
         row_number() over (
             partition by symbol
-            order by fetched_at desc nulls last, content_sha256 desc nulls last
+            order by ingest_date desc, fetched_at desc nulls last, content_sha256 desc nulls last
         ) as fetch_rank
     from typed
     where symbol is not null and symbol <> ''
@@ -46,6 +52,7 @@ select
     ipo_date,
     is_etf,
     is_actively_trading,
-    fetched_at
+    fetched_at,
+    ingest_date
 from ranked
 where fetch_rank = 1

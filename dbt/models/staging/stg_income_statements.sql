@@ -1,12 +1,17 @@
--- Silver: one row per (symbol, fiscal_year, period), typed; the latest fetch wins.
--- Statements without a symbol, fiscal year or a known period are dropped.
+-- Silver: one row per (symbol, fiscal_year, period), typed; the newest bronze partition
+-- wins (then the latest fetch). Statements without a symbol, fiscal year or a known period
+-- are dropped. Incremental: new bronze partitions only, merged on the natural key.
+{{ config(
+    unique_key=['symbol', 'fiscal_year', 'period'],
+) }}
+
 with records as (
-    {{ bronze_records(source('bronze', 'income'), 'income') }}
+    {{ bronze_records(source('bronze', 'income'), 'income', incremental_since()) }}
 ),
 
 typed as (
     select
-        upper(trim(coalesce(symbol, envelope_symbol))) as symbol,
+        {{ clean_symbol('symbol', 'envelope_symbol') }} as symbol,
         {{ to_bigint('fiscal_year') }} as fiscal_year,
         upper(trim(period)) as period,
         try_cast(statement_date as date) as statement_date,
@@ -19,6 +24,7 @@ typed as (
         {{ to_double('eps') }} as eps,
         {{ to_double('eps_diluted') }} as eps_diluted,
         {{ iso_timestamp('fetched_at') }} as fetched_at,
+        cast(ingest_date as date) as ingest_date,
         content_sha256
     from records
 ),
@@ -28,7 +34,7 @@ ranked as (
         *,
         row_number() over (
             partition by symbol, fiscal_year, period
-            order by fetched_at desc nulls last, content_sha256 desc nulls last
+            order by ingest_date desc, fetched_at desc nulls last, content_sha256 desc nulls last
         ) as fetch_rank
     from typed
     where symbol is not null and symbol <> ''
@@ -49,6 +55,7 @@ select
     net_income,
     eps,
     eps_diluted,
-    fetched_at
+    fetched_at,
+    ingest_date
 from ranked
 where fetch_rank = 1

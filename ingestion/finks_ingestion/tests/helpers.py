@@ -7,7 +7,8 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from finks_ingestion.local_fmp import dataset
+from finks_ingestion.watermarks import WATERMARK_PREFIX
+from finks_local.fmp import dataset
 
 IDENTITY = {
     "prices": ("symbol", "date"),
@@ -16,15 +17,17 @@ IDENTITY = {
 }
 
 
-def expected(symbols: list[str], start: date, end: date) -> Counter[tuple[Any, ...]]:
-    """Every record identity a run over the synthetic dataset must land, once each."""
+def expected(
+    symbols: list[str], start: date, as_of: date, *, annual: int = 3, quarter: int = 8
+) -> Counter[tuple[Any, ...]]:
+    """Every record identity a first run (prices start..as_of) must land, once each."""
     want: Counter[tuple[Any, ...]] = Counter()
     for sym in symbols:
-        for rec in dataset.prices(sym, start, end):
+        for rec in dataset.prices(sym, start, as_of, as_of=as_of):
             want[("prices", sym, rec["date"])] += 1
         want[("profiles", sym)] += 1
-        for period, limit in (("annual", 3), ("quarter", 8)):
-            for rec in dataset.income(sym, period, limit):
+        for period, limit in (("annual", annual), ("quarter", quarter)):
+            for rec in dataset.income(sym, period, limit, as_of=as_of):
                 want[("income", sym, rec["date"], rec["period"])] += 1
     return want
 
@@ -34,6 +37,8 @@ def landed(objects: dict[str, bytes]) -> tuple[Counter[tuple[Any, ...]], Counter
     good: Counter[tuple[Any, ...]] = Counter()
     bad: Counter[tuple[Any, ...]] = Counter()
     for key, body in objects.items():
+        if key.startswith(WATERMARK_PREFIX):
+            continue
         doc = json.loads(body)
         ds = doc["envelope"]["dataset"]
         fields = IDENTITY[ds]
@@ -46,3 +51,13 @@ def landed(objects: dict[str, bytes]) -> tuple[Counter[tuple[Any, ...]], Counter
             for rec in doc["records"]:
                 good[(ds, *(rec.get(f) for f in fields))] += 1
     return good, bad
+
+
+def watermarks(objects: dict[str, bytes]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(dataset, symbol) -> watermark document."""
+    out = {}
+    for key, body in objects.items():
+        if key.startswith(WATERMARK_PREFIX):
+            doc = json.loads(body)
+            out[(doc["dataset"], doc["symbol"])] = doc
+    return out

@@ -9,9 +9,9 @@ from email.utils import format_datetime
 import pytest
 
 from finks_ingestion.client import FetchError, FmpClient, RateLimiter, Scrubber, parse_retry_after
-from finks_ingestion.local_fmp import LocalFmpServer
 from finks_ingestion.settings import IngestionSettings
-from finks_ingestion.tests.conftest import TEST_API_KEY
+from finks_ingestion.tests.conftest import AS_OF, TEST_API_KEY
+from finks_local.fmp import LocalFmpServer
 
 
 def settings(url: str, **extra: object) -> IngestionSettings:
@@ -36,7 +36,7 @@ def fetch_error(fmp: FmpClient) -> FetchError:
 
 def test_honours_retry_after() -> None:
     with LocalFmpServer(
-        api_key=TEST_API_KEY, fault_rate=1.0, faults=("429",), max_consecutive_faults=1
+        api_key=TEST_API_KEY, fault_rate=1.0, faults=("429",), max_consecutive_faults=1, as_of=AS_OF
     ) as server:
         retries: list[str] = []
         with FmpClient(settings(server.url), TEST_API_KEY, on_retry=retries.append) as fmp:
@@ -50,12 +50,20 @@ def test_honours_retry_after() -> None:
 
 def test_gives_up_after_max_retries_with_a_scrubbed_error() -> None:
     with LocalFmpServer(
-        api_key=TEST_API_KEY, fault_rate=1.0, faults=("truncated",), max_consecutive_faults=50
+        api_key=TEST_API_KEY,
+        fault_rate=1.0,
+        faults=("truncated",),
+        max_consecutive_faults=50,
+        as_of=AS_OF,
     ) as server:
-        fmp = FmpClient(settings(server.url, fmp_max_retries=2), TEST_API_KEY)
+        retries: list[str] = []
+        fmp = FmpClient(
+            settings(server.url, fmp_max_retries=2), TEST_API_KEY, on_retry=retries.append
+        )
         with fmp:
             err = fetch_error(fmp)
-    assert err.attempts == 3 and err.retryable
+        assert server.stats["requests"] == 3  # the first attempt and two retries reached it
+    assert err.attempts == 3 and err.retryable and err.kind == "retries" and len(retries) == 2
     assert "truncated or invalid JSON" in str(err)
     assert TEST_API_KEY not in str(err) and TEST_API_KEY not in err.url
 
@@ -64,14 +72,34 @@ def test_wrong_key_is_not_retried(fmp_server: LocalFmpServer) -> None:
     fmp = FmpClient(settings(fmp_server.url), "not-the-key")
     with fmp:
         err = fetch_error(fmp)
-    assert "HTTP 403" in str(err)
+    assert "HTTP 403" in str(err) and err.kind == "auth"
     assert not err.retryable and "not-the-key" not in str(err)
+    assert fmp_server.stats["fault_429"] == 0
 
 
 def test_connection_refused_is_retried_then_fails() -> None:
-    fmp = FmpClient(settings("http://127.0.0.1:9", fmp_max_retries=1), TEST_API_KEY)
-    with fmp, pytest.raises(FetchError, match="transport error"):
-        fmp.get("/stable/profile", {"symbol": "AAPL"})
+    retries: list[str] = []
+    attempts: list[int] = []
+    fmp = FmpClient(
+        settings("http://127.0.0.1:9", fmp_max_retries=2),
+        TEST_API_KEY,
+        on_retry=retries.append,
+        limiter=lambda: attempts.append(1),
+    )
+    with fmp:
+        err = fetch_error(fmp)
+    assert err.kind == "unreachable" and err.attempts == 3
+    assert "cannot connect" in str(err) and "gave up after 3 attempts" in str(err)
+    assert len(retries) == 2 and all("retry" in r and "cannot connect" in r for r in retries)
+    assert len(attempts) == 3  # the limiter ran before every attempt
+
+
+def test_the_default_limiter_is_the_in_process_rate_limit(fmp_server: LocalFmpServer) -> None:
+    with FmpClient(settings(fmp_server.url, fmp_calls_per_minute=600), TEST_API_KEY) as fmp:
+        started = time.monotonic()
+        for _ in range(4):
+            fmp.get("/stable/profile", {"symbol": "AAPL"})
+        assert time.monotonic() - started >= 0.29  # 4 calls at one per 0.1 s
 
 
 def test_rate_limiter_spaces_calls() -> None:
