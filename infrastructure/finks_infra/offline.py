@@ -1,16 +1,19 @@
 """Run the program offline through Pulumi's mocks engine and record what it declares.
 
 Why: the Pulumi CLI and provider plugins are not always available (CI here has
-neither), yet a dry-run must show exactly what a stack would hold, and tests must
-check the real program. ``pulumi.runtime.set_mocks`` replaces only the engine:
-the program, components and settings run for real; the mocks echo the inputs
-back as outputs and invent plausible ARNs/ids for this environment.
+neither), yet a dry-run must show exactly what a stack would hold, tests must
+check the real program, and the emulated apply needs the resolved inputs.
+``pulumi.runtime.set_mocks`` replaces only the engine: the program, components
+and settings run for real; the mocks echo the inputs back as outputs and answer
+the computed attributes (ARNs, endpoints, DNS names) the way AWS shapes them.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pulumi
@@ -22,10 +25,28 @@ from finks_infra.stack_config import StackConfig, project_name
 # A made-up account id (AWS's documentation example): offline ARNs must look real.
 OFFLINE_ACCOUNT_ID = "123456789012"
 
-# The invoke the program makes: who am I (account id for ARNs).
-_CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
+CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
+KMS_ALIAS = "aws:kms/getAlias:getAlias"
 
-_NAME_KEYS = ("bucket", "name", "identifier", "family", "url")
+_NAME_KEYS = ("bucket", "name", "identifier", "family", "configurationName", "url")
+
+# An invoke answer: the invoke's args -> its result.
+Lookup = Callable[[dict[str, Any]], dict[str, Any]]
+
+# How the engine protocol marks a secret (pulumi.runtime.rpc): {SIG_KEY: SECRET_SIG, "value": v}.
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105 (a marker, not a secret)
+
+
+def reveal(value: Any) -> Any:
+    """``value`` with every secret wrapper replaced by its plain value (e.g. an SSM value)."""
+    if isinstance(value, dict):
+        if value.get(_SIG_KEY) == _SECRET_SIG:
+            return reveal(value.get("value"))
+        return {k: reveal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [reveal(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -36,6 +57,9 @@ class RecordedResource:
     name: str
     inputs: dict[str, Any] = field(default_factory=dict)
     custom: bool = True
+    outputs: dict[str, Any] = field(default_factory=dict)
+    resource_id: str = ""
+    ignore_changes: tuple[str, ...] = ()
 
     @property
     def physical_name(self) -> str:
@@ -56,64 +80,158 @@ class RecordedResource:
         return docs
 
 
-class RecordingMocks(pulumi.runtime.Mocks):
-    """Mocks that record every registration and answer like a fresh AWS account would."""
+def invented_key(region: str, account_id: str, alias: str) -> dict[str, Any]:
+    """A getAlias answer for a key that does not exist here (stable per alias)."""
+    key = uuid.uuid5(uuid.NAMESPACE_URL, alias)
+    return {
+        "name": alias,
+        "targetKeyId": str(key),
+        "targetKeyArn": f"arn:aws:kms:{region}:{account_id}:key/{key}",
+        "arn": f"arn:aws:kms:{region}:{account_id}:{alias}",
+    }
 
-    def __init__(self, region: str) -> None:
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Mocks that record every registration and answer like a fresh AWS account would.
+
+    ``account_id`` and ``lookups`` (invoke token -> answer) let the emulated apply
+    render against a real (emulated) account instead of the offline one.
+    """
+
+    def __init__(
+        self,
+        region: str,
+        account_id: str = OFFLINE_ACCOUNT_ID,
+        lookups: Mapping[str, Lookup] | None = None,
+    ) -> None:
         self.region = region
+        self.account_id = account_id
+        self.lookups = dict(lookups or {})
         self.resources: list[RecordedResource] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
-        inputs = dict(args.inputs)
-        record = RecordedResource(
-            type=args.typ, name=args.name, inputs=inputs, custom=bool(args.custom)
-        )
-        self.resources.append(record)
-        physical = record.physical_name
-        outputs = {**inputs, "arn": self._arn(args.typ, physical)}
-        if args.typ == "aws:rds/instance:Instance":
-            host = f"{physical}.offline.{self.region}.rds.amazonaws.com"
-            outputs.update(address=host, endpoint=f"{host}:5432", port=5432)
+        inputs = reveal(dict(args.inputs))
+        probe = RecordedResource(type=args.typ, name=args.name, inputs=inputs)
+        physical = probe.physical_name
+        outputs = {**inputs, "arn": self._arn(args.typ, physical, inputs)}
+        outputs.update(self._computed(args.typ, physical, inputs))
         resource_id = physical if physical != args.name else f"{args.name}-id"
+        self.resources.append(
+            RecordedResource(
+                type=args.typ,
+                name=args.name,
+                inputs=inputs,
+                custom=bool(args.custom),
+                outputs=outputs,
+                resource_id=resource_id,
+            )
+        )
         return resource_id, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
-        if args.token == _CALLER_IDENTITY:
+        lookup = self.lookups.get(args.token)
+        if lookup is not None:
+            return lookup(dict(args.args)), []
+        if args.token == CALLER_IDENTITY:
+            account = self.account_id
             return {
-                "accountId": OFFLINE_ACCOUNT_ID,
-                "arn": f"arn:aws:iam::{OFFLINE_ACCOUNT_ID}:user/offline",
+                "accountId": account,
+                "arn": f"arn:aws:iam::{account}:user/offline",
                 "userId": "OFFLINE",
-                "id": OFFLINE_ACCOUNT_ID,
+                "id": account,
             }, []
+        if args.token == KMS_ALIAS:
+            return invented_key(self.region, self.account_id, str(args.args.get("name", ""))), []
         return {}, []
 
-    def _arn(self, typ: str, physical: str) -> str:
+    def _computed(self, typ: str, physical: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Attributes AWS computes that the program reads."""
+        region, account = self.region, self.account_id
+        if typ == "aws:rds/instance:Instance":
+            host = f"{physical}.offline.{region}.rds.amazonaws.com"
+            secret = f"arn:aws:secretsmanager:{region}:{account}:secret:rds!db-{physical}-Offln1"
+            return {
+                "address": host,
+                "endpoint": f"{host}:5432",
+                "port": 5432,
+                "masterUserSecrets": [{"secretArn": secret, "secretStatus": "active"}],
+            }
+        if typ == "aws:lb/loadBalancer:LoadBalancer":
+            return {"dnsName": f"{physical}-offline.{region}.elb.amazonaws.com"}
+        if typ == "aws:ecr/repository:Repository":
+            return {
+                "repositoryUrl": f"{account}.dkr.ecr.{region}.amazonaws.com/{physical}",
+                "registryId": account,
+            }
+        return {}
+
+    def _arn(self, typ: str, physical: str, inputs: dict[str, Any]) -> str:
         service = typ.split(":")[1].split("/")[0] if typ.count(":") >= 2 else "pulumi"
         kind = typ.rsplit(":", 1)[-1].lower()
-        account = OFFLINE_ACCOUNT_ID
+        region, account = self.region, self.account_id
+        prefix = f"arn:aws:{service}:{region}:{account}"
         if service == "s3":
             return f"arn:aws:s3:::{physical}"
         if service == "iam":
             kind = "oidc-provider" if kind == "openidconnectprovider" else kind
-            target = physical.removeprefix("https://")
-            return f"arn:aws:iam::{account}:{kind}/{target}"
+            return f"arn:aws:iam::{account}:{kind}/{physical.removeprefix('https://')}"
         if service == "secretsmanager":
-            return f"arn:aws:secretsmanager:{self.region}:{account}:secret:{physical}-Offln1"
+            return f"{prefix}:secret:{physical}-Offln1"
+        if service == "ssm":
+            return f"{prefix}:parameter{physical}"
+        if service == "cloudwatch" and kind == "loggroup":
+            return f"arn:aws:logs:{region}:{account}:log-group:{physical}"
+        if service == "cloudwatch":
+            return f"{prefix}:alarm:{physical}"
+        if service == "sns":
+            return f"{prefix}:{physical}"
+        if service == "lb":
+            elb = f"arn:aws:elasticloadbalancing:{region}:{account}"
+            if kind == "targetgroup":
+                return f"{elb}:targetgroup/{physical}/offline"
+            kind = "listener" if kind == "listener" else "loadbalancer"
+            return f"{elb}:{kind}/app/{physical}/offline"
         if service == "ecs" and kind == "taskdefinition":
-            return f"arn:aws:ecs:{self.region}:{account}:task-definition/{physical}:1"
-        return f"arn:aws:{service}:{self.region}:{account}:{kind}/{physical}"
+            return f"{prefix}:task-definition/{physical}:1"
+        if service == "ecs" and kind == "service":
+            cluster = str(inputs.get("cluster", "")).rsplit("/", 1)[-1]
+            return f"{prefix}:service/{cluster}/{physical}"
+        if service == "glue":
+            return f"{prefix}:database/{physical}"
+        return f"{prefix}:{kind}/{physical}"
 
 
-def render_stack(settings: StackConfig, config: Config) -> list[RecordedResource]:
-    """Run the program for ``config``'s environment under mocks; return what it declared."""
-    mocks = RecordingMocks(config.aws_region)
+def render_with(
+    mocks: RecordingMocks, settings: StackConfig, config: Config
+) -> list[RecordedResource]:
+    """Run the program under ``mocks``; return the resources in registration order.
+
+    Registration order is dependency order (a resource registers once its inputs
+    resolved), which the emulated apply relies on. Each record carries the
+    resource's ``ignore_changes`` (read through a stack transformation).
+    """
     pulumi.runtime.set_mocks(
         mocks, project=project_name(), stack=config.environment.value, preview=False
     )
+    ignored: dict[tuple[str, str], tuple[str, ...]] = {}
+
+    def record_options(
+        args: pulumi.ResourceTransformationArgs,
+    ) -> pulumi.ResourceTransformationResult | None:
+        if args.opts and args.opts.ignore_changes:
+            ignored[(args.type_, args.name)] = tuple(args.opts.ignore_changes)
+        return None
 
     @pulumi.runtime.test
     def run() -> None:
+        pulumi.runtime.register_stack_transformation(record_options)
         build_stack(settings, config)
 
     run()
-    return sorted(mocks.resources, key=lambda r: (r.custom, r.type, r.name))
+    return [replace(r, ignore_changes=ignored.get((r.type, r.name), ())) for r in mocks.resources]
+
+
+def render_stack(settings: StackConfig, config: Config) -> list[RecordedResource]:
+    """The offline rendering of ``config``'s stack, sorted for display."""
+    resources = render_with(RecordingMocks(config.aws_region), settings, config)
+    return sorted(resources, key=lambda r: (r.custom, r.type, r.name))

@@ -113,9 +113,7 @@ _DESCRIBE: dict[str, Describe] = {
     ),
     "aws:ecs/taskDefinition:TaskDefinition": _pairs(("cpu", "cpu"), ("memory_mb", "memory")),
     "aws:ecs/service:Service": _pairs(
-        ("count", "desiredCount"),
-        ("capacity", "capacityProviderStrategies.capacityProvider"),
-        ("subnets", "networkConfiguration.subnets"),
+        ("count", "desiredCount"), ("capacity", "capacityProviderStrategies.capacityProvider")
     ),
     "aws:cloudwatch/logGroup:LogGroup": _pairs(("retention_days", "retentionInDays")),
     "aws:rds/instance:Instance": _pairs(
@@ -131,8 +129,25 @@ _DESCRIBE: dict[str, Describe] = {
     "aws:iam/role:Role": _role,
     "aws:iam/rolePolicy:RolePolicy": _policy,
     "aws:cloudtrail/trail:Trail": _pairs(
-        ("multi_region", "isMultiRegionTrail"), ("bucket", "s3BucketName")
+        ("multi_region", "isMultiRegionTrail"),
+        ("bucket", "s3BucketName"),
+        ("data_events", "eventSelectors.dataResources.values"),
     ),
+    "aws:ecr/repository:Repository": _pairs(
+        ("tags", "imageTagMutability"), ("scan_on_push", "imageScanningConfiguration.scanOnPush")
+    ),
+    "aws:lb/listener:Listener": _pairs(("port", "port"), ("protocol", "protocol")),
+    "aws:lb/loadBalancer:LoadBalancer": _pairs(("internal", "internal")),
+    "aws:lb/targetGroup:TargetGroup": _pairs(("health", "healthCheck.path")),
+    "aws:ssm/parameter:Parameter": _pairs(("value", "value")),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _pairs(
+        ("metric", "metricName"),
+        ("op", "comparisonOperator"),
+        ("threshold", "threshold"),
+        ("periods", "evaluationPeriods"),
+    ),
+    "aws:s3/bucketLogging:BucketLogging": _pairs(("into", "targetBucket")),
+    "aws:iam/groupPolicy:GroupPolicy": _policy,
     "pulumi:providers:aws": _pairs(("region", "region")),
 }
 
@@ -150,7 +165,10 @@ def short_type(token: str) -> str:
 def describe(resource: RecordedResource) -> str:
     """The key settings of one resource, or '' when none are worth showing."""
     fn = _DESCRIBE.get(resource.type)
-    return fn(resource.inputs) if fn else ""
+    text = fn(resource.inputs) if fn else ""
+    if resource.ignore_changes:
+        text = f"{text} ignores={','.join(resource.ignore_changes)}".strip()
+    return text
 
 
 def render_table(resources: Sequence[RecordedResource]) -> str:

@@ -18,6 +18,7 @@ import yaml  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from finks_config import ConfigError, repo_root
+from finks_config.pydantic_errors import describe_error
 
 # Where the Pulumi project lives, relative to the repository root.
 INFRA_DIR = "infrastructure"
@@ -43,6 +44,9 @@ _LOG_RETENTION_DAYS = frozenset(
 _AZ_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
 _DB_CLASS_PATTERN = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
 _REPO_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_IMAGE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9._-]+@sha256:[0-9a-f]{64}$")
+_ACM_PATTERN = re.compile(r"^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
+_NAME_PART_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")
 
 
 class StackConfigError(ConfigError):
@@ -63,8 +67,11 @@ class StackConfig(BaseModel):
     worker_memory_gb: float = Field(alias="workerMemoryGb")
     worker_count: int = Field(alias="workerCount", ge=1)
     worker_spot: bool = Field(alias="workerSpot")
-    worker_image: str = Field(alias="workerImage", min_length=1)
-    prefect_work_pool: str = Field(alias="prefectWorkPool", min_length=1)
+    prefect_image: str = Field(alias="prefectImage")
+    prefect_server_vcpu: float = Field(alias="prefectServerVcpu")
+    prefect_server_memory_gb: float = Field(alias="prefectServerMemoryGb")
+    prefect_api_ingress_cidrs: tuple[str, ...] = Field(alias="prefectApiIngressCidrs", min_length=1)
+    prefect_api_certificate_arn: str | None = Field(alias="prefectApiCertificateArn", default=None)
     db_instance_class: str = Field(alias="dbInstanceClass")
     db_engine_version: str = Field(alias="dbEngineVersion", min_length=1)
     db_allocated_storage_gb: int = Field(alias="dbAllocatedStorageGb", ge=20, le=65536)
@@ -72,11 +79,80 @@ class StackConfig(BaseModel):
     db_deletion_protection: bool = Field(alias="dbDeletionProtection")
     secret_recovery_days: int = Field(alias="secretRecoveryDays", ge=7, le=30)
     athena_bytes_scanned_cutoff: int = Field(alias="athenaBytesScannedCutoff", ge=10 * 1024 * 1024)
-    cloud_trail: bool = Field(alias="cloudTrail")
+    audit_logging: bool = Field(alias="auditLogging")
+    monitoring: bool = Field(alias="monitoring")
+    athena_daily_bytes_budget: int = Field(alias="athenaDailyBytesBudget", ge=10 * 1024 * 1024)
+    bronze_stale_after_hours: int = Field(alias="bronzeStaleAfterHours", ge=1, le=168)
+    alerts_slack_team_id: str | None = Field(alias="alertsSlackTeamId", default=None)
+    alerts_slack_channel_id: str | None = Field(alias="alertsSlackChannelId", default=None)
+    human_group: str | None = Field(alias="humanGroup", default=None)
+    break_glass: bool = Field(alias="breakGlass", default=False)
+    break_glass_mfa_max_age_seconds: int = Field(
+        alias="breakGlassMfaMaxAgeSeconds", default=3600, ge=900, le=43200
+    )
     github_repository: str = Field(alias="githubRepository")
     github_environment: str = Field(alias="githubEnvironment", min_length=1)
     github_allowed_refs: tuple[str, ...] = Field(alias="githubAllowedRefs", default=())
     github_oidc_provider_arn: str | None = Field(alias="githubOidcProviderArn", default=None)
+    ledger_reader_subjects: tuple[str, ...] = Field(alias="ledgerReaderSubjects", min_length=1)
+
+    @field_validator("prefect_image")
+    @classmethod
+    def _pinned_image(cls, value: str) -> str:
+        if not _IMAGE_PATTERN.match(value):
+            raise ValueError(
+                "pin the image by digest: repository:tag@sha256:<64 hex>, e.g. "
+                "prefecthq/prefect:3.9.1-python3.11@sha256:... (docker buildx imagetools inspect)"
+            )
+        return value
+
+    @field_validator("prefect_api_ingress_cidrs")
+    @classmethod
+    def _ingress(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for block in value:
+            try:
+                ipaddress.IPv4Network(block)
+            except ValueError as exc:
+                raise ValueError(f"not an IPv4 CIDR block: {exc}") from None
+        return value
+
+    @field_validator("prefect_api_certificate_arn")
+    @classmethod
+    def _certificate(cls, value: str | None) -> str | None:
+        if value is not None and not _ACM_PATTERN.match(value):
+            raise ValueError(
+                "not an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)"
+            )
+        return value
+
+    @field_validator("human_group")
+    @classmethod
+    def _group(cls, value: str | None) -> str | None:
+        if value is not None and not _NAME_PART_PATTERN.match(value):
+            raise ValueError(
+                "use lower-case letters, digits and '-' (it names finks-<env>-<group>)"
+            )
+        return value
+
+    @field_validator("github_allowed_refs")
+    @classmethod
+    def _exact_refs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [s for s in value if "*" in s or "?" in s]
+        if bad:
+            raise ValueError(f"the deploy role takes no wildcard refs: {bad}")
+        return value
+
+    @field_validator("ledger_reader_subjects")
+    @classmethod
+    def _subject_kinds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [s for s in value if not s.startswith(("environment:", "ref:")) or "?" in s]
+        bad += [s for s in value if "*" in s and not (s.startswith("ref:") and s.endswith("*"))]
+        if bad:
+            raise ValueError(
+                f"{bad}: each subject is 'environment:<GitHub environment>' or 'ref:<git ref>'"
+                " (a trailing '*' only on refs, e.g. ref:refs/tags/v*)"
+            )
+        return value
 
     @field_validator("log_retention_days")
     @classmethod
@@ -107,7 +183,7 @@ class StackConfig(BaseModel):
             raise ValueError("use a /16 to /20 block (subnets are carved 4 bits smaller)")
         return value
 
-    @field_validator("worker_vcpu")
+    @field_validator("worker_vcpu", "prefect_server_vcpu")
     @classmethod
     def _vcpu(cls, value: float) -> float:
         if value not in _FARGATE_MEMORY_GB:
@@ -130,13 +206,22 @@ class StackConfig(BaseModel):
 
     @model_validator(mode="after")
     def _fargate_memory(self) -> StackConfig:
-        low, high, step = _FARGATE_MEMORY_GB[self.worker_vcpu]
-        memory = self.worker_memory_gb
-        if not (low <= memory <= high and ((memory - low) / step).is_integer()):
-            raise ValueError(
-                f"workerMemoryGb {memory:g} does not fit workerVcpu {self.worker_vcpu:g}: "
-                f"Fargate allows {low:g} to {high:g} GB in steps of {step:g}"
-            )
+        for prefix, vcpu, memory in (
+            ("worker", self.worker_vcpu, self.worker_memory_gb),
+            ("prefectServer", self.prefect_server_vcpu, self.prefect_server_memory_gb),
+        ):
+            low, high, step = _FARGATE_MEMORY_GB[vcpu]
+            if not (low <= memory <= high and ((memory - low) / step).is_integer()):
+                raise ValueError(
+                    f"{prefix}MemoryGb {memory:g} does not fit {prefix}Vcpu {vcpu:g}: "
+                    f"Fargate allows {low:g} to {high:g} GB in steps of {step:g}"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _slack_pair(self) -> StackConfig:
+        if (self.alerts_slack_team_id is None) != (self.alerts_slack_channel_id is None):
+            raise ValueError("set both alertsSlackTeamId and alertsSlackChannelId, or neither")
         return self
 
     @property
@@ -148,6 +233,19 @@ class StackConfig(BaseModel):
     def worker_memory_mb(self) -> int:
         """Task memory in MiB, as ECS task definitions want it."""
         return int(self.worker_memory_gb * 1024)
+
+    @property
+    def prefect_server_cpu_units(self) -> int:
+        return int(self.prefect_server_vcpu * 1024)
+
+    @property
+    def prefect_server_memory_mb(self) -> int:
+        return int(self.prefect_server_memory_gb * 1024)
+
+    @property
+    def prefect_image_pinned(self) -> bool:
+        """False while Pulumi.yaml still holds the all-zero placeholder digest."""
+        return not self.prefect_image.endswith("@sha256:" + "0" * 64)
 
     @property
     def app_availability_zones(self) -> tuple[str, ...]:
@@ -170,6 +268,21 @@ def project_name() -> str:
     return name
 
 
+def project_defaults(namespace: str) -> dict[str, Any]:
+    """Project-level config of Pulumi.yaml (``key: {default: v}`` or ``key: v``): every stack's
+    value unless its stack file sets the key. Keys come back as ``<namespace>:<key>``."""
+    path = infra_dir() / "Pulumi.yaml"
+    config = _read_yaml(path).get("config") or {}
+    if not isinstance(config, dict):
+        raise StackConfigError(f"{_rel(path)}: key 'config' is not a mapping")
+    defaults: dict[str, Any] = {}
+    for key, entry in config.items():
+        value = entry.get("value", entry.get("default")) if isinstance(entry, dict) else entry
+        full = str(key) if ":" in str(key) else f"{namespace}:{key}"
+        defaults[full] = value
+    return defaults
+
+
 def stack_file(stack: str) -> Path:
     """``infrastructure/Pulumi.<stack>.yaml``."""
     return infra_dir() / f"Pulumi.{stack}.yaml"
@@ -181,7 +294,8 @@ def available_stacks() -> list[str]:
 
 
 def load_stack_config(stack: str) -> StackConfig:
-    """Read and validate one stack's settings; raise StackConfigError naming file and key."""
+    """Read and validate one stack's settings (Pulumi.yaml defaults < Pulumi.<stack>.yaml);
+    raise StackConfigError naming file and key."""
     path = stack_file(stack)
     if not path.is_file():
         stacks = ", ".join(available_stacks()) or "none"
@@ -193,24 +307,39 @@ def load_stack_config(stack: str) -> StackConfig:
     config = data.get("config")
     if not isinstance(config, dict):
         raise StackConfigError(f"{_rel(path)}: key 'config' is missing or not a mapping")
-    return parse_stack_values(config, source=_rel(path), namespace=project_name())
+    namespace = project_name()
+    defaults = project_defaults(namespace)
+    project_file = _rel(infra_dir() / "Pulumi.yaml")
+    origins = {key: project_file for key in defaults if key not in config}
+    return parse_stack_values(
+        {**defaults, **config}, source=_rel(path), namespace=namespace, origins=origins
+    )
 
 
-def parse_stack_values(values: dict[str, Any], source: str, namespace: str) -> StackConfig:
-    """Validate ``<namespace>:<key>`` values; other namespaces (``aws:``...) are left alone."""
+def parse_stack_values(
+    values: dict[str, Any],
+    source: str,
+    namespace: str,
+    origins: dict[str, str] | None = None,
+) -> StackConfig:
+    """Validate ``<namespace>:<key>`` values; other namespaces (``aws:``...) are left alone.
+
+    ``origins`` names the file of keys that did not come from ``source`` (Pulumi.yaml defaults).
+    """
     prefix = f"{namespace}:"
     ours = {k[len(prefix) :]: v for k, v in values.items() if str(k).startswith(prefix)}
     try:
         return StackConfig.model_validate(ours)
     except ValidationError as exc:
-        problems = [_describe(error, source, prefix) for error in exc.errors()]
+        problems = [_describe(error, source, prefix, origins or {}) for error in exc.errors()]
         raise StackConfigError("\n".join(problems)) from None
 
 
-def _describe(error: Any, source: str, prefix: str) -> str:
+def _describe(error: Any, source: str, prefix: str, origins: dict[str, str]) -> str:
     loc = [str(part) for part in error.get("loc", ()) if not isinstance(part, int)]
     key = f"{prefix}{loc[0]}" if loc else None
-    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    source = origins.get(key or "", source)
+    message = describe_error(error)
     kind = error.get("type")
     if kind == "missing":
         return f"{source}: key '{key}' is missing; add it (see infrastructure/README.md)"

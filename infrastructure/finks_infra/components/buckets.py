@@ -13,6 +13,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from finks_infra import ensure
+
 
 @dataclass(frozen=True)
 class SecureBucket:
@@ -30,6 +32,7 @@ def secure_bucket(
     expire_current: bool,
     parent: pulumi.Resource,
     extra_statements: Callable[[pulumi.Output[str]], list[dict[str, Any]]] | None = None,
+    access_logs: pulumi.Input[str] | None = None,
 ) -> SecureBucket:
     """Create ``bucket_name`` with versioning, SSE, no public access and lifecycle expiry.
 
@@ -37,6 +40,8 @@ def secure_bucket(
     deploy ledger) and expires only old versions after ``retention_days``.
     ``extra_statements(bucket_arn)`` adds statements to the bucket policy (a bucket
     has one policy, so services such as CloudTrail join the TLS-only one).
+    ``access_logs`` (a bucket id) turns on S3 server access logging into it, under
+    ``{bucket_name}/``.
     """
     opts = pulumi.ResourceOptions(parent=parent)
     bucket = aws.s3.Bucket(logical, bucket=bucket_name, force_destroy=False, opts=opts)
@@ -79,18 +84,17 @@ def secure_bucket(
     aws.s3.BucketLifecycleConfiguration(
         f"{logical}-lifecycle", bucket=bucket.id, rules=[rule], opts=child
     )
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": "DenyInsecureTransport",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:*",
-            "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        }
-    ]
+    statements: list[dict[str, Any]] = [ensure.tls_only(bucket_name)]
     if extra_statements is not None:
         statements.extend(extra_statements(bucket.arn))
+    if access_logs is not None:
+        aws.s3.BucketLogging(
+            f"{logical}-logging",
+            bucket=bucket.id,
+            target_bucket=access_logs,
+            target_prefix=f"{bucket_name}/",
+            opts=child,
+        )
     policy = aws.s3.BucketPolicy(
         f"{logical}-policy",
         bucket=bucket.id,

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_aws as aws
 
-from finks_infra.names import PlatformNames
+
+@dataclass(frozen=True)
+class CatalogArgs:
+    analytics_database: str
+    bronze_database: str
+    work_group: str
+    results_location: str
+    bytes_scanned_cutoff: int
 
 
 class Catalog(pulumi.ComponentResource):
-    """``{env}_analytics`` and ``{env}_bronze`` plus a workgroup with enforced results and cutoff.
+    """Two Glue databases plus a workgroup with enforced results location and cutoff.
 
     Enforcing the workgroup configuration stops a client from writing results
     elsewhere or lifting the bytes-scanned cutoff, the stack's Athena cost cap.
+    CloudWatch metrics are on: the daily bytes-scanned alarm reads them.
     """
 
     analytics_database: aws.glue.CatalogDatabase
@@ -20,40 +30,36 @@ class Catalog(pulumi.ComponentResource):
     workgroup: aws.athena.Workgroup
 
     def __init__(
-        self,
-        names: PlatformNames,
-        bytes_scanned_cutoff: int,
-        results_bucket: aws.s3.Bucket,
-        opts: pulumi.ResourceOptions | None = None,
+        self, name: str, args: CatalogArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("finks:infra:Catalog", names.resource("catalog"), None, opts)
+        super().__init__("finks:infra:Catalog", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.analytics_database = aws.glue.CatalogDatabase(
-            names.resource("analytics-db"),
-            name=names.analytics_database,
+            f"{name}-analytics-db",
+            name=args.analytics_database,
             description="dbt silver and gold models (Athena)",
             opts=child,
         )
         self.bronze_database = aws.glue.CatalogDatabase(
-            names.resource("bronze-db"),
-            name=names.bronze_database,
+            f"{name}-bronze-db",
+            name=args.bronze_database,
             description="External tables over the bronze zone's raw FMP payloads",
             opts=child,
         )
         self.workgroup = aws.athena.Workgroup(
-            names.resource("workgroup"),
-            name=names.athena_workgroup,
+            f"{name}-workgroup",
+            name=args.work_group,
             force_destroy=False,
             configuration={
                 "enforce_workgroup_configuration": True,
                 "publish_cloudwatch_metrics_enabled": True,
-                "bytes_scanned_cutoff_per_query": bytes_scanned_cutoff,
+                "bytes_scanned_cutoff_per_query": args.bytes_scanned_cutoff,
                 "result_configuration": {
-                    "output_location": names.athena_results_location,
+                    "output_location": args.results_location,
                     "encryption_configuration": {"encryption_option": "SSE_S3"},
                 },
             },
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[results_bucket]),
+            opts=child,
         )
         self.register_outputs(
             {

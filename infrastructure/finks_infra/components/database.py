@@ -1,63 +1,77 @@
-"""Database: the RDS PostgreSQL instance (Prefect's database), sized by the stack.
+"""Database: the RDS PostgreSQL instance that backs the env's Prefect server.
 
 The master password is generated and kept by RDS in Secrets Manager
-(``manage_master_user_password``), so no password exists in code, config or state.
+(``manage_master_user_password``), so no password exists in code, config or
+state; the Prefect server's task reads it from that secret at start.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_aws as aws
 
-from finks_infra.components.network import Network
-from finks_infra.names import PlatformNames
-from finks_infra.stack_config import StackConfig
+DATABASE_NAME = "prefect"
+MASTER_USER = "finks"
+
+
+@dataclass(frozen=True)
+class DatabaseArgs:
+    identifier: str
+    subnet_ids: Sequence[pulumi.Input[str]]
+    security_group_ids: Sequence[pulumi.Input[str]]
+    instance_class: str
+    engine_version: str
+    allocated_storage_gb: int
+    multi_az: bool
+    # The zone of a single-AZ instance (None with multi_az).
+    availability_zone: str | None
+    backup_retention_days: int
+    deletion_protection: bool
 
 
 class Database(pulumi.ComponentResource):
     """Subnet group over the private subnets and one encrypted PostgreSQL instance."""
 
     instance: aws.rds.Instance
+    master_secret_arn: pulumi.Output[str]
 
     def __init__(
-        self,
-        names: PlatformNames,
-        settings: StackConfig,
-        network: Network,
-        opts: pulumi.ResourceOptions | None = None,
+        self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("finks:infra:Database", names.resource("database"), None, opts)
+        super().__init__("finks:infra:Database", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         subnets = aws.rds.SubnetGroup(
-            names.resource("db-subnets"),
-            name=names.resource("db"),
-            subnet_ids=network.db_subnet_ids,
-            opts=child,
+            f"{name}-subnets", name=args.identifier, subnet_ids=list(args.subnet_ids), opts=child
         )
-        identifier = names.resource("postgres")
-        keep_snapshot = settings.db_deletion_protection
+        keep_snapshot = args.deletion_protection
         self.instance = aws.rds.Instance(
-            identifier,
-            identifier=identifier,
+            args.identifier,
+            identifier=args.identifier,
             engine="postgres",
-            engine_version=settings.db_engine_version,
-            instance_class=settings.db_instance_class,
-            allocated_storage=settings.db_allocated_storage_gb,
+            engine_version=args.engine_version,
+            instance_class=args.instance_class,
+            allocated_storage=args.allocated_storage_gb,
             storage_type="gp3",
             storage_encrypted=True,
-            multi_az=settings.multi_az,
-            availability_zone=None if settings.multi_az else settings.availability_zones[0],
+            multi_az=args.multi_az,
+            availability_zone=args.availability_zone,
             db_subnet_group_name=subnets.name,
-            vpc_security_group_ids=[network.db_security_group.id],
+            vpc_security_group_ids=list(args.security_group_ids),
             publicly_accessible=False,
-            db_name="prefect",
-            username="finks",
+            db_name=DATABASE_NAME,
+            username=MASTER_USER,
             manage_master_user_password=True,
-            backup_retention_period=settings.db_backup_retention_days,
-            deletion_protection=settings.db_deletion_protection,
+            backup_retention_period=args.backup_retention_days,
+            deletion_protection=args.deletion_protection,
             skip_final_snapshot=not keep_snapshot,
-            final_snapshot_identifier=f"{identifier}-final" if keep_snapshot else None,
+            final_snapshot_identifier=f"{args.identifier}-final" if keep_snapshot else None,
             auto_minor_version_upgrade=True,
             opts=child,
+        )
+        self.master_secret_arn = self.instance.master_user_secrets.apply(
+            lambda secrets: secrets[0].secret_arn if secrets else ""
         )
         self.register_outputs({"endpoint": self.instance.endpoint})

@@ -2,48 +2,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_aws as aws
-
-from finks_infra.names import PlatformNames
 
 _OUT_OF_BAND = (
     "Value set out of band (aws secretsmanager put-secret-value); never in code or config."
 )
 
 
+@dataclass(frozen=True)
+class SecretsArgs:
+    """``secrets``: key (logical-name suffix) -> (secret path, what it holds)."""
+
+    secrets: Mapping[str, tuple[str, str]]
+    recovery_window_days: int
+
+
 class Secrets(pulumi.ComponentResource):
-    """``/{env}/prefect/api_key`` and ``/{env}/fmp/api_key``, created empty.
+    """One empty secret per entry.
 
     No SecretVersion is declared on purpose: a value in the program would land in
     Pulumi state and in the repository.
     """
 
-    prefect_api_key: aws.secretsmanager.Secret
-    fmp_api_key: aws.secretsmanager.Secret
+    secrets: dict[str, aws.secretsmanager.Secret]
 
     def __init__(
-        self,
-        names: PlatformNames,
-        recovery_window_days: int,
-        opts: pulumi.ResourceOptions | None = None,
+        self, name: str, args: SecretsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("finks:infra:Secrets", names.resource("secrets"), None, opts)
+        super().__init__("finks:infra:Secrets", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.prefect_api_key = aws.secretsmanager.Secret(
-            names.resource("prefect-api-key"),
-            name=names.prefect_secret,
-            description=f"Prefect API key. {_OUT_OF_BAND}",
-            recovery_window_in_days=recovery_window_days,
-            opts=child,
-        )
-        self.fmp_api_key = aws.secretsmanager.Secret(
-            names.resource("fmp-api-key"),
-            name=names.fmp_secret,
-            description=f"Financial Modeling Prep API key. {_OUT_OF_BAND}",
-            recovery_window_in_days=recovery_window_days,
-            opts=child,
-        )
-        self.register_outputs(
-            {"prefect_api_key": self.prefect_api_key.name, "fmp_api_key": self.fmp_api_key.name}
-        )
+        self.secrets = {
+            key: aws.secretsmanager.Secret(
+                f"{name}-{key}",
+                name=path,
+                description=f"{what}. {_OUT_OF_BAND}",
+                recovery_window_in_days=args.recovery_window_days,
+                opts=child,
+            )
+            for key, (path, what) in args.secrets.items()
+        }
+        self.register_outputs({key: s.name for key, s in self.secrets.items()})

@@ -6,16 +6,26 @@ Pulumi's global runtime state from being rebuilt between assertions.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from finks_config import Config, Environment
+from finks_config import Config, Environment, is_personal_env_file, repo_root
 from finks_infra.offline import RecordedResource, render_stack
 from finks_infra.program import load_inputs
 from finks_infra.stack_config import StackConfig
-from finks_testing.fixtures import aws_credentials, moto, moto_server  # noqa: F401
+from finks_testing.fixtures import (  # noqa: F401
+    aws_credentials,
+    fmp_server,
+    moto,
+    moto_accounts,
+    moto_server,
+)
 
 STACKS = ("dev", "staging", "prod")
 
@@ -39,6 +49,52 @@ class RenderedStack:
 
     def named(self, token: str, physical: str) -> list[RecordedResource]:
         return [r for r in self.of_type(token) if r.physical_name == physical]
+
+    def the(self, token: str, physical: str) -> RecordedResource:
+        found = self.named(token, physical)
+        assert len(found) == 1, f"{self.env}: expected one {token} {physical}, found {len(found)}"
+        return found[0]
+
+    def statements(self, token: str, physical: str) -> list[dict[str, Any]]:
+        """The statements of the one policy document of ``token`` named ``physical``."""
+        (document,) = self.the(token, physical).policy_documents()
+        return list(document["Statement"])
+
+
+def copy_checkout(root: Path) -> Path:
+    """Copy the files a deploy reads (env files, Pulumi files) to ``root``."""
+    real = repo_root()
+    wanted = [
+        *(real / "libs" / "config").glob(".env.*"),
+        *(real / "infrastructure").glob("Pulumi*.yaml"),
+        *(real / "infrastructure" / "config").glob(".env.*"),
+    ]
+    for source in wanted:
+        if is_personal_env_file(source):
+            continue  # personal overrides are never part of a checkout
+        target = root / source.relative_to(real)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, target)
+    return root
+
+
+def _git(root: Path, *args: str) -> None:
+    identity = ["-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "-C", str(root), *identity, *args], check=True, capture_output=True)
+
+
+@pytest.fixture
+def committed_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A git repository holding what a deploy reads, one clean commit; FINKS_ROOT points at it.
+
+    Deploys record the commit in the ledger, and the test sandbox is no checkout.
+    """
+    root = copy_checkout(tmp_path / "repo")
+    _git(root, "init", "-q")
+    _git(root, "add", ".")
+    _git(root, "commit", "-q", "-m", "x")
+    monkeypatch.setenv("FINKS_ROOT", str(root))
+    return root
 
 
 @pytest.fixture(scope="session")

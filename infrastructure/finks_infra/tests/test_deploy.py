@@ -5,19 +5,20 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
 import pulumi
 import pytest
 
-from finks_config import Environment, load_config, repo_root
+from finks_config import Environment, load_config
+from finks_config.aws import clear_client_cache
 from finks_infra.deploy import main
 from finks_infra.offline import RecordingMocks
 from finks_infra.program import run_in_engine
 from finks_infra.stack_config import project_name
-from finks_infra.tests.conftest import STACKS, RenderedStack
+from finks_infra.tests.conftest import STACKS, RenderedStack, copy_checkout
+from finks_testing.awsfaults import account_state, empty_credential_chain
 from finks_testing.moto import MotoEndpoint
 
 
@@ -47,37 +48,22 @@ def test_dry_run_renders_the_stack_offline(env: str, rendered: dict[str, Rendere
     db_row = next(line for line in lines if line.startswith("rds:Instance"))
     assert f"class={stack.settings.db_instance_class}" in db_row
     assert f"multi_az={str(stack.settings.multi_az).lower()}" in db_row
-    task_row = next(line for line in lines if line.startswith("ecs:TaskDefinition"))
+    worker = config.worker_service
+    task_row = next(
+        line for line in lines if line.startswith("ecs:TaskDefinition") and worker in line
+    )
     assert f"cpu={stack.settings.worker_cpu_units}" in task_row
+    service_row = next(line for line in lines if line.startswith("ecs:Service") and worker in line)
+    assert "ignores=taskDefinition" in service_row
     assert f"would hold {len(stack.resources)} resources" in out
     assert "nothing changed" in out
-
-
-def _git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
-
-
-def _copy_checkout(root: Path) -> Path:
-    """Copy the files a deploy reads (env files, Pulumi files) to ``root``."""
-    real = repo_root()
-    wanted = [
-        *(real / "libs" / "config").glob(".env.*"),
-        *(real / "infrastructure").glob("Pulumi*.yaml"),
-        *(real / "infrastructure" / "config").glob(".env.*"),
-    ]
-    for source in wanted:
-        if source.name.endswith(".local") and source.name.count(".") > 2:
-            continue  # personal overrides are never part of a checkout
-        target = root / source.relative_to(real)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(source, target)
-    return root
+    assert "pulumi" not in err.lower()  # no CLI needed
 
 
 def test_an_environment_without_a_stack_file_exits_2_naming_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = _copy_checkout(tmp_path / "repo")
+    root = copy_checkout(tmp_path / "repo")
     (root / "infrastructure" / "Pulumi.staging.yaml").unlink()
     monkeypatch.setenv("FINKS_ROOT", str(root))
     code, out, err = _run(["--env", "staging", "--dry-run"])
@@ -88,12 +74,9 @@ def test_an_environment_without_a_stack_file_exits_2_naming_it(
 
 
 @pytest.fixture
-def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A committed copy of the files a deploy reads, with no pulumi CLI anywhere."""
-    root = _copy_checkout(tmp_path / "repo")
-    _git(root, "init", "-q")
-    _git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "add", ".")
-    _git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "x")
+def checkout(committed_checkout: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The committed checkout, with no pulumi CLI anywhere (PATH holds only git)."""
+    root = committed_checkout
     git = shutil.which("git")
     assert git is not None
     bin_dir = tmp_path / "bin"
@@ -101,7 +84,6 @@ def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (bin_dir / "git").symlink_to(git)
     monkeypatch.setenv("PATH", str(bin_dir))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("FINKS_ROOT", str(root))
     assert shutil.which("pulumi") is None
     return root
 
@@ -112,12 +94,90 @@ def test_real_deploy_without_the_pulumi_cli_exits_2_and_says_how_to_install(
     code, out, err = _run(["--env", "dev"], overrides={"AWS_ENDPOINT_URL": moto.url})
     assert code == 2, out + err
     assert out.startswith("[DEV]")
-    assert "the pulumi CLI is not installed" in err
-    assert "https://get.pulumi.com" in err
-    assert "--dry-run" in err
+    (line,) = err.strip().splitlines()
+    assert "the pulumi CLI is not installed" in line
+    assert "https://get.pulumi.com" in line
+    assert "--dry-run" in line
     s3 = moto.raw_client("s3")
     assert s3.list_buckets()["Buckets"] == []  # type: ignore[attr-defined]
     assert os.environ["FINKS_ROOT"] == str(checkout)
+
+
+@pytest.fixture
+def fake_pulumi(checkout: Path, tmp_path: Path) -> Path:
+    """A `pulumi` on PATH that fails if anything runs it (the preflight must stop first)."""
+    cli = tmp_path / "bin" / "pulumi"
+    cli.write_text(
+        "#!/bin/sh\necho 'pulumi must not run in this test' >&2\nexit 99\n", encoding="utf-8"
+    )
+    cli.chmod(0o755)
+    return cli
+
+
+def test_real_deploy_without_a_state_backend_exits_2_naming_the_bootstrap(
+    fake_pulumi: Path, moto: MotoEndpoint
+) -> None:
+    code, out, err = _run(["--env", "dev"], overrides={"AWS_ENDPOINT_URL": moto.url})
+    assert code == 2, out + err
+    (line,) = err.strip().splitlines()
+    assert line.startswith("[DEV] infrastructure deploy: error:")
+    assert "the dev Pulumi state backend s3://dev-pulumi-state does not exist" in line
+    assert "./pants run infrastructure:bootstrap -- --env dev" in line
+    assert moto.raw_client("s3").list_buckets()["Buckets"] == []
+
+
+def test_real_deploy_without_credentials_exits_2_in_one_line(
+    fake_pulumi: Path, moto: MotoEndpoint, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    empty_credential_chain(monkeypatch, tmp_path / "home")
+    clear_client_cache()
+    before = account_state(moto)
+    code, out, err = _run(["--env", "dev"], overrides={"AWS_ENDPOINT_URL": moto.url})
+    assert code == 2, out + err
+    (line,) = err.strip().splitlines()
+    assert line.startswith("[DEV] infrastructure deploy: error: checking the ")
+    assert "no AWS credentials for dev" in line and "Traceback" not in line
+    assert account_state(moto) == before
+
+
+def test_real_deploy_refuses_the_placeholder_image_digest(
+    fake_pulumi: Path, moto: MotoEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from finks_infra.bootstrap import main as bootstrap
+
+    monkeypatch.setenv("FINKS_DEV_AWS_ENDPOINT_URL", moto.url)
+    assert bootstrap(["--env", "dev"]) == 0
+    code, out, err = _run(["--env", "dev"])
+    assert code == 2, out + err
+    (line,) = err.strip().splitlines()
+    assert "pins prefectImage to the placeholder digest" in line
+    assert "docker buildx imagetools inspect" in line
+    buckets = {b["Name"] for b in moto.raw_client("s3").list_buckets()["Buckets"]}
+    assert buckets == {"dev-pulumi-state"}  # nothing but the bootstrap's bucket
+
+
+def test_emulated_deploy_applies_the_stack_and_records_it(
+    committed_checkout: Path, moto: MotoEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FINKS_PULUMI_EMULATE=1 (the rehearsal's Pulumi stand-in): no CLI, no state backend."""
+    from finks_deploy import ledger
+
+    monkeypatch.setenv("FINKS_PULUMI_EMULATE", "1")
+    monkeypatch.setenv("FINKS_DEV_AWS_ENDPOINT_URL", moto.url)
+    code, out, err = _run(["--env", "dev"])
+    assert code == 0, out + err
+    assert "FINKS_PULUMI_EMULATE=1: applying the rendered stack to the emulated account" in out
+    assert "emulate: skipped (not emulated):" in out
+    config = load_config("infrastructure/config", env=Environment.DEV)
+    buckets = {b["Name"] for b in moto.raw_client("s3").list_buckets()["Buckets"]}
+    assert config.artifacts_bucket in buckets
+    # The second deploy finds the artifacts bucket: lock and ledger, and nothing to change.
+    code, out, err = _run(["--env", "dev"])
+    assert code == 0, out + err
+    assert "emulate: 0 created, 0 updated" in out
+    newest = ledger.history(config, "infrastructure", 5)[0]
+    assert newest.status == "ok" and newest.details["emulated"] is True
+    assert newest.details["changes"] == 0
 
 
 def test_program_runs_under_the_engine_entry_point() -> None:

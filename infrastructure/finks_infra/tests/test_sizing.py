@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from finks_infra.offline import RecordedResource
 from finks_infra.tests.conftest import RenderedStack
 
 # The seed's "Infrastructure Sizing" table, row by row:
@@ -17,6 +18,18 @@ SEED_RETENTION_DAYS = {"dev": 7, "staging": 30, "prod": 365}
 
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
 SERVICE = "aws:ecs/service:Service"
+# The Prefect server's size (not in the seed table: one small task per env, bigger in prod).
+SERVER_SIZING = {"dev": (512, 1024), "staging": (512, 1024), "prod": (1024, 2048)}
+
+
+def _worker(stack: RenderedStack, token: str) -> RecordedResource:
+    return stack.the(token, stack.config.worker_service)
+
+
+def _server(stack: RenderedStack, token: str) -> RecordedResource:
+    return stack.the(token, stack.config.prefect_server_service)
+
+
 RDS = "aws:rds/instance:Instance"
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 BUCKET = "aws:s3/bucket:Bucket"
@@ -28,10 +41,13 @@ def test_worker_and_database_match_the_seed_sizing_row(
 ) -> None:
     stack = rendered[env]
     cpu, memory, count, db_class, multi_az = SEED_SIZING[env]
-    task = stack.one(TASK)
+    task = _worker(stack, TASK)
     assert (task.inputs["cpu"], task.inputs["memory"]) == (str(cpu), str(memory))
     assert task.inputs["requiresCompatibilities"] == ["FARGATE"]
-    assert stack.one(SERVICE).inputs["desiredCount"] == count
+    assert _worker(stack, SERVICE).inputs["desiredCount"] == count
+    server = _server(stack, TASK)
+    assert (server.inputs["cpu"], server.inputs["memory"]) == tuple(map(str, SERVER_SIZING[env]))
+    assert _server(stack, SERVICE).inputs["desiredCount"] == 1
     db = stack.one(RDS)
     assert db.inputs["instanceClass"] == db_class
     assert db.inputs["multiAz"] is multi_az
@@ -45,7 +61,7 @@ def test_worker_and_database_match_the_seed_sizing_row(
 def test_multi_az_networking_only_in_prod(stack: RenderedStack) -> None:
     prod = stack.env == "prod"
     nats = stack.of_type("aws:ec2/natGateway:NatGateway")
-    worker_subnets = stack.one(SERVICE).inputs["networkConfiguration"]["subnets"]
+    worker_subnets = _worker(stack, SERVICE).inputs["networkConfiguration"]["subnets"]
     zones = stack.settings.availability_zones
     if prod:
         assert len(zones) >= 2
@@ -56,9 +72,12 @@ def test_multi_az_networking_only_in_prod(stack: RenderedStack) -> None:
         assert len(nats) == 1
         assert len(worker_subnets) == 1
         assert stack.one(RDS).inputs["availabilityZone"] == zones[0]
-    # RDS always gets a subnet group over two or more zones (AWS requires it).
+    # RDS always gets a subnet group over two or more zones (AWS requires it), and the
+    # Prefect API's load balancer public subnets in every zone (it needs two).
     group = stack.one("aws:rds/subnetGroup:SubnetGroup")
     assert len(group.inputs["subnetIds"]) == len(zones) >= 2
+    balancer = stack.one("aws:lb/loadBalancer:LoadBalancer")
+    assert len(balancer.inputs["subnets"]) == len(zones)
 
 
 def test_spot_only_in_dev_and_both_capacity_providers_everywhere(stack: RenderedStack) -> None:
@@ -67,8 +86,11 @@ def test_spot_only_in_dev_and_both_capacity_providers_everywhere(stack: Rendered
     assert providers.inputs["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
     defaults = providers.inputs["defaultCapacityProviderStrategies"]
     assert [s["capacityProvider"] for s in defaults] == [expected]
-    strategy = stack.one(SERVICE).inputs["capacityProviderStrategies"]
+    strategy = _worker(stack, SERVICE).inputs["capacityProviderStrategies"]
     assert [s["capacityProvider"] for s in strategy] == [expected]
+    # The Prefect API is never on Spot: an interruption would stop every env's run.
+    server = _server(stack, SERVICE).inputs["capacityProviderStrategies"]
+    assert [s["capacityProvider"] for s in server] == ["FARGATE"]
 
 
 def test_every_bucket_expires_at_the_env_retention(stack: RenderedStack) -> None:
@@ -86,8 +108,10 @@ def test_every_bucket_expires_at_the_env_retention(stack: RenderedStack) -> None
             assert "expiration" not in rule
         else:
             assert rule["expiration"]["days"] == days, bucket
-    logs = stack.one("aws:cloudwatch/logGroup:LogGroup")
-    assert logs.inputs["retentionInDays"] == stack.settings.log_retention_days == days
+    logs = stack.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert len(logs) == 2  # the Prefect server and the workers
+    for group in logs:
+        assert group.inputs["retentionInDays"] == stack.settings.log_retention_days == days
 
 
 def test_data_lake_buckets_are_versioned_encrypted_and_private(stack: RenderedStack) -> None:
@@ -137,29 +161,23 @@ def test_catalog_and_workgroup(stack: RenderedStack) -> None:
 
 def test_secrets_exist_without_values(stack: RenderedStack) -> None:
     secrets = {s.physical_name for s in stack.of_type("aws:secretsmanager/secret:Secret")}
-    assert secrets == {stack.config.secret_path("prefect"), stack.config.secret_path("fmp")}
+    config = stack.config
+    assert secrets == {
+        config.secret_path("prefect"),
+        config.secret_path("fmp"),
+        config.secret_path("slack", "webhook_url"),
+    }
     assert not [r for r in stack.resources if r.type.startswith("aws:secretsmanager/secretVersion")]
     for secret in stack.of_type("aws:secretsmanager/secret:Secret"):
         assert "secretString" not in secret.inputs
 
 
-def test_cloudtrail_only_in_prod(stack: RenderedStack) -> None:
-    trails = stack.of_type("aws:cloudtrail/trail:Trail")
-    if stack.env == "prod":
-        (trail,) = trails
-        assert trail.inputs["isMultiRegionTrail"] is True
-        assert trail.inputs["enableLogFileValidation"] is True
-        assert trail.inputs["s3BucketName"] in {b.physical_name for b in stack.of_type(BUCKET)}
-    else:
-        assert trails == []
-
-
-def test_worker_reads_its_api_key_from_secrets_manager(stack: RenderedStack) -> None:
+def test_workers_read_the_prefect_auth_from_secrets_manager(stack: RenderedStack) -> None:
     import json
 
-    (container,) = json.loads(stack.one(TASK).inputs["containerDefinitions"])
+    (container,) = json.loads(_worker(stack, TASK).inputs["containerDefinitions"])
     (secret,) = container["secrets"]
-    assert secret["name"] == "PREFECT_API_KEY"
+    assert secret["name"] == "PREFECT_API_AUTH_STRING"
     assert stack.config.secret_path("prefect") in secret["valueFrom"]
-    assert container["command"][-1] == stack.settings.prefect_work_pool
-    assert all("KEY" not in e["name"] for e in container["environment"])
+    assert container["command"][3:5] == ["--pool", stack.config.prefect_work_pool]
+    assert all("KEY" not in e["name"] and "AUTH" not in e["name"] for e in container["environment"])
