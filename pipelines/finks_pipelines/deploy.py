@@ -1,195 +1,269 @@
-"""`./pants run pipelines:deploy -- --env ENV [--dry-run] [--no-run]`.
+"""``./pants run pipelines:deploy -- --env ENV [--dry-run]``: the pipelines project's deploy.
 
-dev/staging/prod: package the flow code, upload it to `{artifacts}/pipelines/{sha}/`,
-create/update the work pool and deployments on the env's Prefect API (idempotent),
-and let finks_deploy record it. local: start the embedded stack first (its S3 holds
-the artifacts and the ledger), deploy to its Prefect API, run `medallion-local`
-once end to end and print a summary of gold.
+What it builds: the worker runtime (``pipelines:worker``, one reproducible PEX per commit).
+How it applies it, as desired state on the env's Prefect API: the FMP rate limit, the work
+pool with its concurrency limit, the three deployments (carrying the PEX digest; stale
+ones removed), the Slack block and the alert automations; then the image and the ECS
+worker service when there is an image to run. Everything else (flags, prod rule, lock,
+upload, ledger, exit codes) is the deploy contract's (finks_deploy).
+
+``--env local`` is the whole platform on this machine: the embedded stack starts first
+(its S3 holds the ledger and lock), the deploy applies the same desired state to its
+Prefect API, runs ``medallion`` once for ``--as-of`` and prints the gold summary and the
+report's path; ``--serve`` keeps the Prefect UI and dbt docs up afterwards.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
-from finks_config import ConfigError, Environment, load_config, repo_root
-from finks_deploy import DeployContext, run_deploy
-from finks_pipelines import local_run
-from finks_pipelines.deployments import apply_all, desired_deployments, require_api_url
+from prefect.client.orchestration import SyncPrefectClient
+
+import finks_config.aws
+from finks_config import ConfigError, Environment, load_config
+from finks_config.cli import doing, error_line
+from finks_deploy import Artifact, DeployContext, Project, deploy_main
+from finks_pipelines import automations, limits, local_run, runtime
+from finks_pipelines.deployments import (
+    WORKER_ARTIFACT,
+    Applied,
+    api_auth,
+    apply_all,
+    desired_deployments,
+    prefect_client,
+)
+from finks_pipelines.flows import MEDALLION
 from finks_pipelines.local_stack import LocalStack, local_paths, running_local_stack
-from finks_pipelines.packaging import BUNDLE_NAME, build_bundle
-from finks_pipelines.settings import PROJECT, PROJECT_CONFIG_DIR, load_settings
+from finks_pipelines.settings import (
+    PROJECT_CONFIG_DIR,
+    PipelinesSettings,
+    default_as_of,
+    load_settings,
+    parse_as_of,
+)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--no-run",
-        action="store_true",
-        help="local: deploy but do not run medallion-local (remote deploys never start runs)",
-    )
-    parser.add_argument(
-        "--state-dir",
-        metavar="DIR",
-        help="local: state directory (default $FINKS_LOCAL_DIR or .finks/local)",
-    )
-    parser.add_argument(
-        "--symbols",
-        metavar="A,B",
-        help="local: symbols for this run (default: PIPELINE_SYMBOLS in pipelines/config)",
-    )
+class PipelinesDeploy(Project):
+    """The pipelines project: the worker runtime and the env's Prefect desired state."""
 
+    name = "pipelines"
+    config_dir = PROJECT_CONFIG_DIR
 
-def _deploy_remote(ctx: DeployContext) -> None:
-    settings = load_settings(ctx.config)
-    if ctx.env is Environment.LOCAL:  # only a dry run gets here (see main)
-        paths = local_paths(getattr(ctx.args, "state_dir", None))
-        ctx.log(
-            f"dry run: would start moto, the local FMP server and a Prefect API under {paths.root}"
+    def __init__(self) -> None:
+        self.stack: LocalStack | None = None
+        self.api_url: str | None = None
+        self.auth: dict[str, str] = {}
+        self.webhook_url: str | None = None
+        self.pex: Path | None = None
+        self.work_dir = Path(tempfile.gettempdir())
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--worker-pex", metavar="PATH", help="the worker PEX to ship (default: build it now)"
         )
-        ctx.log(f"dry run: would deploy {ctx.config.flow_name('medallion')} and run it once")
-        return
-    if ctx.dry_run and not ctx.config.prefect_api_url:
+        parser.add_argument(
+            "--image",
+            metavar="REF@sha256:D",
+            help="a pushed worker image to roll ECS to (default: build and push when Docker runs)",
+        )
+        local = parser.add_argument_group("--env local (the platform on this machine)")
+        local.add_argument("--as-of", type=parse_as_of, help="the run's date (default: today)")
+        local.add_argument("--symbols", metavar="A,B", help="symbols (default PIPELINE_SYMBOLS)")
+        local.add_argument("--no-run", action="store_true", help="deploy, do not run medallion")
+        local.add_argument(
+            "--serve", action="store_true", help="keep the Prefect UI and dbt docs up after the run"
+        )
+        local.add_argument(
+            "--state-dir", metavar="DIR", help="state directory (default .finks/local)"
+        )
+        local.add_argument(
+            "--wait",
+            type=float,
+            default=0.0,
+            metavar="SECONDS",
+            help="wait this long for another local run holding the state directory",
+        )
+
+    @contextmanager
+    def environment(
+        self, env: Environment, args: argparse.Namespace
+    ) -> Iterator[Mapping[str, str]]:
+        """``local`` (not a dry run): the embedded stack, for the whole deploy and run."""
+        if env is not Environment.LOCAL or args.dry_run:
+            with tempfile.TemporaryDirectory(prefix="finks-pipelines-deploy-") as tmp:
+                self.work_dir = Path(tmp)  # the canonical worker PEX, for this deploy only
+                yield {}
+            return
+        from finks_local.state import StateDirBusy
+
+        args.as_of = args.as_of or default_as_of(load_config(PROJECT_CONFIG_DIR, env))
+        paths = local_paths(args.state_dir)
+        say = _say(env)
+        say(f"starting the embedded platform under {paths.root} (as of {args.as_of})")
         try:
-            require_api_url(ctx.config)
-        except ConfigError as error:
-            ctx.log(f"dry run: a real deploy would be refused: {error}")
-        return
-    api_url = require_api_url(ctx.config)  # before anything changes
-    steps = 3
-    ctx.step(1, steps, "packaging the flow code")
-    with tempfile.TemporaryDirectory(prefix="finks-pipelines-") as tmp:
-        bundle = build_bundle(repo_root(), Path(tmp), ctx.git_sha)
-        ctx.log(f"bundle: {bundle.files} files, {bundle.size} bytes, sha256 {bundle.sha256[:12]}")
-        uri = ctx.upload_artifact(bundle.path, BUNDLE_NAME)
-    specs = desired_deployments(ctx.config, settings, ctx.git_sha, uri)
-    if ctx.dry_run:
-        ctx.step(
-            2, steps, f"dry run: would ensure work pool {settings.prefect_work_pool} on {api_url}"
+            with running_local_stack(
+                paths, say, as_of=args.as_of, ui=args.serve, wait=args.wait
+            ) as stack:
+                self.stack = stack
+                yield stack.overrides
+        except StateDirBusy as busy:
+            raise ConfigError(str(busy)) from None
+
+    def preflight(self, ctx: DeployContext) -> None:
+        load_settings(ctx.config)  # the pipelines keys, validated (exit 2 names file and key)
+        if ctx.args.image:
+            runtime.check_image_ref(ctx.args.image)
+        if self.stack is not None or ctx.env is Environment.LOCAL:
+            self.api_url = self.stack.prefect_url if self.stack else None
+            self.webhook_url = _optional_webhook(ctx)
+            return
+        try:
+            self.api_url = finks_config.aws.prefect_api_url(ctx.config)
+            self.auth = api_auth(ctx.config)
+            _check_api(self.api_url, self.auth, ctx)
+            self.webhook_url = finks_config.aws.get_secret(
+                ctx.config, "slack", "webhook_url"
+            ).get_secret_value()
+        except Exception as error:
+            if not ctx.dry_run:
+                raise
+            ctx.log(f"dry run: a real deploy would stop here: {error_line(error, env=ctx.env)[0]}")
+            self.api_url = None
+
+    def build(self, ctx: DeployContext) -> Sequence[Artifact]:
+        if ctx.env is Environment.LOCAL:
+            return ()  # the local platform runs the flows in-process, from this checkout
+        if ctx.dry_run and not ctx.args.worker_pex:
+            ctx.log("dry run: not building the worker PEX (pass --worker-pex to see its digest)")
+            return ()
+        self.pex = runtime.worker_pex(ctx.args.worker_pex, ctx.log, self.work_dir)
+        return [Artifact(WORKER_ARTIFACT, self.pex)]
+
+    def apply(self, ctx: DeployContext) -> None:
+        if self.api_url is None:
+            ctx.log("dry run: no Prefect API to compare with; nothing else to show")
+            return
+        local = self.stack is not None
+        steps = 4 if not local else (3 if ctx.args.no_run else 5)
+        changes = self._apply_prefect(ctx, self.api_url, steps)
+        if local:
+            self._run_local(ctx, steps)
+            return
+        ctx.step(4, steps, "worker image and ECS service")
+        changes += self._apply_runtime(ctx)
+        verb = "would change" if ctx.dry_run else "changed"
+        ctx.log(f"{len([a for a in changes if a.changed])} object(s) {verb}")
+
+    def _apply_prefect(self, ctx: DeployContext, api_url: str, steps: int) -> list[Applied]:
+        config, settings = ctx.config, load_settings(ctx.config)
+        digest = ctx.artifacts[WORKER_ARTIFACT].sha256 if WORKER_ARTIFACT in ctx.artifacts else None
+        specs = desired_deployments(config, settings, ctx.git_sha, digest)
+        done: list[Applied] = []
+        with prefect_client(api_url, self.auth) as client:
+            ctx.step(1, steps, f"FMP rate limit on {api_url}")
+            spec = limits.fmp_rate_limit(config)
+            action, fields = limits.apply_rate_limit(client, spec, dry_run=ctx.dry_run)
+            done.append(Applied(f"rate limit {spec.name}", action, fields, ctx.dry_run))
+            ctx.log(done[-1].line())
+            ctx.step(2, steps, "work pool and deployments")
+            done += apply_all(client, config, settings, specs, ctx.log, dry_run=ctx.dry_run)
+            ctx.step(3, steps, "alert automations")
+            done += self._apply_alerts(ctx, client, settings)
+        ctx.detail("deployments", [s.full_name for s in specs])
+        return done
+
+    def _apply_alerts(
+        self, ctx: DeployContext, client: SyncPrefectClient, settings: PipelinesSettings
+    ) -> list[Applied]:
+        if self.webhook_url is None:
+            secret = ctx.config.secret_path("slack", "webhook_url")
+            ctx.log(f"local: no Slack webhook ({secret}); alert automations not applied")
+            return []
+        block, notifier = automations.ensure_slack_block(
+            client, ctx.config, self.webhook_url, dry_run=ctx.dry_run
         )
-        for spec in specs:
-            sched = (
-                ", ".join(f"cron '{s.cron}' {s.timezone}" for s in spec.schedules) or "no schedule"
+        wanted = automations.desired_automations(ctx.config, settings, notifier)
+        done = [block, *automations.apply_automations(client, ctx.config, wanted, ctx.dry_run)]
+        for applied in done:
+            ctx.log(applied.line())
+        return done
+
+    def _apply_runtime(self, ctx: DeployContext) -> list[Applied]:
+        image = ctx.args.image
+        if image is None and self.pex is not None and runtime.docker_engine():
+            if ctx.dry_run:
+                ctx.log("dry run: would build and push the worker image")
+                return []
+            image = runtime.push_image(ctx.config, self.pex, ctx.log)
+        if image is None:
+            ctx.log(
+                "no Docker engine here: the worker image is not built or pushed, and the ECS"
+                " worker service keeps its task definition (pass --image REF@sha256:D for an"
+                " image pushed elsewhere); the worker PEX above is uploaded and recorded"
             )
-            ctx.log(f"  would apply {spec.full_name} ({spec.entrypoint}; {sched})")
-        ctx.step(3, steps, "dry run: nothing changed")
-        return
-    ctx.step(2, steps, f"work pool and deployments on {api_url}")
-    applied = apply_all(api_url, ctx.config, settings, specs, ctx.log)
-    changed = [a for a in applied if a.action != "unchanged"]
-    ctx.step(3, steps, f"{len(changed)} change(s), {len(applied) - len(changed)} unchanged")
+            ctx.detail("image", None)
+            return []
+        ctx.detail("image", image)
+        done = runtime.roll_out(ctx.config, image, dry_run=ctx.dry_run)
+        for applied in done:
+            ctx.log(applied.line())
+        return done
+
+    def _run_local(self, ctx: DeployContext, steps: int) -> None:
+        stack, args = self.stack, ctx.args
+        assert stack is not None
+        if args.no_run:
+            ctx.log("--no-run: deployed, not running medallion")
+            return
+        as_of: date = args.as_of
+        symbols = [s.strip().upper() for s in (args.symbols or "").split(",") if s.strip()]
+        ctx.step(4, steps, f"running {ctx.config.deployment_name(MEDALLION)} for {as_of}")
+        result = local_run.run_medallion(ctx.config, stack, ctx.log, as_of=as_of, symbols=symbols)
+        ctx.log(f"{result.flow_run_name}: {result.state} in {result.elapsed:.1f}s")
+        ctx.step(5, steps, "gold summary")
+        for line in local_run.gold_summary(stack, ctx.config, as_of=as_of, symbols=symbols):
+            ctx.log(line)
+        from finks_pipelines.report import report_local
+
+        report_local(ctx.config, stack, ctx.log)
+        if args.serve:
+            from finks_pipelines.serve import serve_local
+
+            serve_local(ctx.config, stack, ctx.log, flow_run_id=result.flow_run_id)
 
 
-def _deploy_local(ctx: DeployContext, stack: LocalStack) -> None:
-    settings = load_settings(ctx.config)
-    no_run = bool(getattr(ctx.args, "no_run", False))
-    steps = 3 if no_run else 5
-    ctx.step(1, steps, "packaging the flow code")
-    bundle = build_bundle(repo_root(), stack.paths.work, ctx.git_sha)
-    ctx.upload_artifact(bundle.path, BUNDLE_NAME)
-    ctx.step(2, steps, f"work pool and deployments on the local Prefect API {stack.prefect_url}")
-    specs = desired_deployments(ctx.config, settings, ctx.git_sha, None)
-    apply_all(stack.prefect_url, ctx.config, settings, specs, ctx.log)
-    if no_run:
-        ctx.step(3, steps, "--no-run: deployed, not running")
-        return
-    symbols = [s.strip().upper() for s in (ctx.args.symbols or "").split(",") if s.strip()] or None
-    ctx.step(
-        3,
-        steps,
-        f"running {ctx.config.flow_name('medallion')} (ingest -> silver -> gold -> checks)",
-    )
-    result = local_run.run_medallion(ctx.config, stack, ctx.log, symbols=symbols)
-    ctx.step(4, steps, f"{result.flow_run_name}: {result.state} in {result.elapsed:.1f}s")
-    stages = result.result
-    ingest = stages.get("ingest", {})
-    ctx.log(
-        f"  ingest {ingest.get('elapsed', 0):.1f}s"
-        f" ({ingest.get('records_written', 0)} records written,"
-        f" {ingest.get('skipped', 0)} requests skipped as already in bronze)"
-    )
-    for stage in ("silver", "gold"):
-        if stage in stages:
-            ctx.log(f"  {stage} {stages[stage]['elapsed']:.1f}s ({stages[stage]['models']} models)")
-    ctx.step(5, steps, "gold summary")
-    window = (ingest["start"], ingest["end"]) if "start" in ingest else None
-    for line in local_run.gold_summary(stack, ctx.config, window):
-        ctx.log(line)
+def _say(env: Environment) -> Callable[[str], None]:
+    def say(message: str) -> None:
+        print(f"{env.indicator} {message}", flush=True)
+
+    return say
 
 
-def _preflight(argv: Sequence[str]) -> int | None:
-    """Refuse a remote deploy without a Prefect API before anything (lock, ledger) changes."""
-    peek = argparse.ArgumentParser(add_help=False)
-    peek.add_argument("--env")
-    peek.add_argument("--dry-run", action="store_true")
-    known, _ = peek.parse_known_args(list(argv))
+def _check_api(api_url: str, auth: dict[str, str], ctx: DeployContext) -> None:
+    """The Prefect API answers before anything changes (unreachable: exit 2, one line)."""
+    with doing(f"checking the {ctx.env.value} Prefect API at {api_url}"), prefect_client(
+        api_url, auth
+    ) as client:
+        failure = client.api_healthcheck()
+    if failure is not None:
+        raise failure
+
+
+def _optional_webhook(ctx: DeployContext) -> str | None:
+    """``local`` alerts only when a webhook stand-in is configured."""
     try:
-        env = Environment.parse(known.env) if known.env else None
+        return finks_config.aws.get_secret(ctx.config, "slack", "webhook_url").get_secret_value()
     except ConfigError:
-        return None  # run_deploy reports the bad --env
-    if env is None or env is Environment.LOCAL or known.dry_run:
         return None
-    try:
-        require_api_url(load_config(PROJECT_CONFIG_DIR, env))
-    except ConfigError as error:
-        print(f"{env.indicator} deploying {PROJECT} to {env.value}", flush=True)
-        print(f"{env.indicator} {PROJECT} deploy failed: {error}", file=sys.stderr, flush=True)
-        return 2
-    return None
-
-
-def _local_requested(argv: Sequence[str]) -> tuple[bool, str | None]:
-    """(is this a real local deploy?, --state-dir) without consuming run_deploy's parsing."""
-    peek = argparse.ArgumentParser(add_help=False)
-    peek.add_argument("--env")
-    peek.add_argument("--dry-run", action="store_true")
-    peek.add_argument("--state-dir")
-    known, _ = peek.parse_known_args(list(argv))
-    try:
-        env = Environment.parse(known.env) if known.env else None
-    except ConfigError:
-        return False, None  # run_deploy reports the bad --env
-    return env is Environment.LOCAL and not known.dry_run, known.state_dir
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    local, state_dir = _local_requested(args)
-    if not local:
-        refused = _preflight(args)
-        if refused is not None:
-            return refused
-        return run_deploy(PROJECT, _deploy_remote, args, add_arguments)
-    paths = local_paths(state_dir)
-
-    def say(message: str) -> None:
-        print(f"{Environment.LOCAL.indicator} {message}", flush=True)
-
-    say(f"starting the embedded platform under {paths.root}")
-    try:
-        with running_local_stack(paths, say) as stack:
-            return run_deploy(
-                PROJECT,
-                lambda ctx: _deploy_local(ctx, stack),
-                args,
-                add_arguments,
-                overrides=stack.overrides,
-            )
-    except KeyboardInterrupt:
-        say("interrupted; local servers stopped")
-        return 130
-    except ConfigError as error:
-        print(f"{Environment.LOCAL.indicator} error: {error}", file=sys.stderr, flush=True)
-        return 2
-    except (OSError, RuntimeError) as error:
-        print(
-            f"{Environment.LOCAL.indicator} local stack failed: {error}",
-            file=sys.stderr,
-            flush=True,
-        )
-        return 1
+    return deploy_main(PipelinesDeploy(), argv)
 
 
 if __name__ == "__main__":

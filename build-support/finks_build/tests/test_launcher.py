@@ -7,14 +7,11 @@ user machine can get wrong, without touching the network.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-
-from finks_build.junit_summary import summarize
 
 LAUNCHER = Path("pants")
 
@@ -76,14 +73,3 @@ def test_missing_pants_version_is_a_config_error(repo: Path, tmp_path: Path) -> 
     result = run_launcher(repo, tmp_path)
     assert result.returncode == 2
     assert "no [GLOBAL] pants_version" in result.stderr
-
-
-def test_junit_summary_counts_cases(tmp_path: Path) -> None:
-    (tmp_path / "a.xml").write_text(
-        "<testsuites><testsuite>"
-        "<testcase name='ok'/><testcase name='bad'><failure/></testcase>"
-        "<testcase name='skip'><skipped/></testcase><testcase name='err'><error/></testcase>"
-        "</testsuite></testsuites>"
-    )
-    assert summarize(tmp_path) == (1, 2, 1)
-    assert os.path.exists(tmp_path / "a.xml")

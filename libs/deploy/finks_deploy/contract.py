@@ -1,263 +1,170 @@
-"""The deploy contract every ``<project>:deploy`` binary runs through.
+"""The deploy contract: the one sequence every ``<project>:deploy`` runs.
 
-One function, ``run_deploy``, owns what must be identical for every project:
-flags (``--env``, ``--dry-run``), the ``[ENV]`` banner, the prod release rule,
-the per-environment lock, the ledger record, and exit codes (0 done, 2 bad
-usage or configuration with nothing changed, 1 the deploy itself failed).
-Projects supply only ``_deploy(ctx)``.
+``deploy_main(project, argv)`` owns what must be identical for every project:
+flags, the ``[ENV]`` banner, the preflight (config, credentials, the artifacts
+bucket), the prod release rule (a final tag, and the digests staging ran), the
+env's ``deploy`` lock with its heartbeat, content-addressed uploads, the ledger
+record (with artifact digests and the dirty flag), and exit codes. The project
+supplies only what it builds and how it applies it (``finks_deploy.project``).
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TextIO
-
-import botocore.exceptions as boto_errors  # pants: no-infer-dep
+from typing import Any, TextIO
 
 import finks_config
-from finks_deploy import ledger, lock
+from finks_config.cli import (
+    ArgumentParser,
+    Invocation,
+    add_env_argument,
+    doing,
+    error_line,
+    run_cli,
+)
+from finks_deploy import ledger
+from finks_deploy import lock as locks
+from finks_deploy.artifacts import Built, locate, measure, upload_once
 from finks_deploy.errors import DeployError, UsageError
 from finks_deploy.gitinfo import GitInfo, ci_run_url, current_actor, read_git_info
-from finks_deploy.promotion import check_prod_release
+from finks_deploy.project import DeployContext, Project
+from finks_deploy.promotion import check_release, check_staging_ran
 from finks_deploy.store import ArtifactStore
 
-DeployFn = Callable[["DeployContext"], None]
-AddArguments = Callable[[argparse.ArgumentParser], None]
 
-# The project whose deploy creates the artifacts bucket: it may run before the bucket exists.
-BOOTSTRAP_PROJECT = "infrastructure"
-
-
-@dataclass
-class DeployContext:
-    """What a project's ``_deploy(ctx)`` gets: where it deploys, what, and how to report."""
-
-    project: str
-    env: finks_config.Environment
-    config: finks_config.Config
-    dry_run: bool
-    args: argparse.Namespace
-    git_sha: str
-    release_tag: str | None
-    out: TextIO = field(default=sys.stdout, repr=False)
-
-    @property
-    def artifact_prefix(self) -> str:
-        """``{project}/{git_sha}/``: where this deploy's artifacts live in the artifacts bucket."""
-        return f"{self.project}/{self.git_sha}/"
-
-    @property
-    def indicator(self) -> str:
-        return self.env.indicator
-
-    def log(self, message: str) -> None:
-        """One progress line, prefixed with the ``[ENV]`` indicator."""
-        print(f"{self.indicator} {message}", file=self.out, flush=True)
-
-    def step(self, i: int, n: int, message: str) -> None:
-        """``[ENV] [i/n] message``: where a long deploy is."""
-        self.log(f"[{i}/{n}] {message}")
-
-    def upload_artifact(self, local_path: str | Path, name: str) -> str:
-        """Upload a file to ``s3://{artifacts}/{artifact_prefix}{name}``; returns that URI.
-
-        Identical bytes already there are not uploaded again (a re-deploy of the
-        same sha changes nothing). A dry run only says what it would upload.
-        """
-        path = Path(local_path)
-        if not path.is_file():
-            raise DeployError(f"artifact {path} does not exist (was it built?)")
-        store = ArtifactStore(self.config)
-        key = f"{self.artifact_prefix}{name}"
-        uri = store.uri(key)
-        data = path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        if self.dry_run:
-            self.log(f"dry run: would upload {path.name} ({len(data)} bytes) to {uri}")
-            return uri
-        try:
-            head = store.client.head_object(Bucket=store.bucket, Key=key)
-            if head.get("Metadata", {}).get("sha256") == digest:
-                self.log(f"artifact unchanged: {uri}")
-                return uri
-        except boto_errors.ClientError as error:
-            if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
-                raise
-        store.client.put_object(
-            Bucket=store.bucket, Key=key, Body=data, Metadata={"sha256": digest}
-        )
-        self.log(f"uploaded {path.name} ({len(data)} bytes) to {uri}")
-        return uri
-
-
-def build_parser(project: str, add_arguments: AddArguments | None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=f"./pants run {project}:deploy --",
-        description=f"Deploy {project} to one environment (see libs/deploy/README.md).",
+def build_parser(project: Project) -> argparse.ArgumentParser:
+    parser = ArgumentParser(
+        prog=f"./pants run {project.name}:deploy --",
+        description=f"Deploy {project.name} to one environment (see libs/deploy/README.md).",
     )
-    parser.add_argument(
-        "--env", required=True, help="local, dev, staging or prod (prod needs a release)"
-    )
+    add_env_argument(parser, required=True)
     parser.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
     parser.add_argument(
         "--lock-timeout",
         type=float,
-        default=lock.DEFAULT_TIMEOUT,
+        default=locks.DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help="how long to wait for another deploy to the same env (default %(default)s)",
     )
-    if add_arguments is not None:
-        add_arguments(parser)
+    project.add_arguments(parser)
     return parser
 
 
-def run_deploy(
-    project: str,
-    fn: DeployFn,
+def deploy_main(
+    project: Project,
     argv: Sequence[str] | None = None,
-    add_arguments: AddArguments | None = None,
     *,
-    config_dir: str | Path | None = None,
     overrides: Mapping[str, str] | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """Run ``fn`` as ``project``'s deploy with the shared contract; returns the exit code.
+    """Run ``project``'s deploy with the shared contract; returns the exit code.
 
-    ``config_dir`` defaults to ``<project>/config`` (relative to the repo root);
-    ``overrides`` go to ``finks_config.load_config`` (tests point AWS at moto with it).
+    ``overrides`` go to ``finks_config.load_config`` (the local stack and tests point
+    AWS at an emulator with them).
     """
-    stdout = out if out is not None else sys.stdout
-    stderr = err if err is not None else sys.stderr
-    parser = build_parser(project, add_arguments)
-    try:
-        args = parser.parse_args(list(argv) if argv is not None else None)
-    except SystemExit as exit_:  # argparse printed the usage error (or --help)
-        return int(exit_.code or 0)
-
-    try:
-        env = finks_config.Environment.parse(args.env, source="--env")
-    except finks_config.ConfigError as error:
-        print(f"[?] {project} deploy: error: {error}", file=stderr, flush=True)
-        return 2
-
-    def fail(code: int, message: str) -> int:
-        print(f"{env.indicator} {project} deploy failed: {message}", file=stderr, flush=True)
-        return code
-
-    mode = " (dry run: nothing will change)" if args.dry_run else ""
-    print(f"{env.indicator} deploying {project} to {env.value}{mode}", file=stdout, flush=True)
-    try:
-        return _run(project, fn, args, env, config_dir, overrides, stdout, stderr)
-    except (UsageError, finks_config.ConfigError) as error:
-        return fail(2, str(error))
-    except (boto_errors.NoCredentialsError, boto_errors.PartialCredentialsError) as error:
-        return fail(
-            2,
-            f"no usable AWS credentials for {env.value} ({error}); log in to the {env.value}"
-            " account (CI: the OIDC role), or use --dry-run",
-        )
-    except KeyboardInterrupt:
-        return fail(130, "interrupted")
-    except Exception as error:
-        return fail(1, _one_line(error))
-
-
-def _run(
-    project: str,
-    fn: DeployFn,
-    args: argparse.Namespace,
-    env: finks_config.Environment,
-    config_dir: str | Path | None,
-    overrides: Mapping[str, str] | None,
-    stdout: TextIO,
-    stderr: TextIO,
-) -> int:
-    config = finks_config.load_config(
-        config_dir if config_dir is not None else f"{project}/config", env, overrides
+    raw = list(sys.argv[1:] if argv is None else argv)
+    mode = " (dry run: nothing will change)" if "--dry-run" in raw else ""
+    return run_cli(
+        f"{project.name} deploy",
+        lambda cli: _deploy(project, cli, overrides),
+        raw,
+        parser=build_parser(project),
+        banner=f"deploying {project.name}{mode}",
+        env_required=True,
+        interrupted_hint="the deploy lock is released; the ledger shows the attempt as failed",
+        out=out,
+        err=err,
     )
+
+
+def _deploy(project: Project, cli: Invocation, overrides: Mapping[str, str] | None) -> int:
+    with project.environment(cli.env, cli.args) as provided:
+        return _deploy_in(project, cli, {**provided, **(overrides or {})})
+
+
+def _deploy_in(project: Project, cli: Invocation, overrides: Mapping[str, str]) -> int:
+    args, env = cli.args, cli.env
+    config = cli.config(project.config_path, overrides)
     git = _git_info(env, args.dry_run)
     ctx = DeployContext(
-        project=project,
+        project=project.name,
         env=env,
         config=config,
         dry_run=args.dry_run,
         args=args,
-        git_sha=git.sha,
-        release_tag=git.release_tag,
-        out=stdout,
+        git=git,
+        actor=current_actor(),
+        out=cli.out,
     )
-    ctx.log(
-        f"commit {git.short_sha} ({git.version}){' with uncommitted changes' if git.dirty else ''}"
-    )
+    dirty = f" with uncommitted changes (diff {git.diff_digest[:12]})" if git.diff_digest else ""
+    ctx.log(f"{project.name} to {env.value}: commit {git.short_sha} ({git.version}){dirty}")
+    is_prod = env is finks_config.Environment.PROD
+    if is_prod:
+        _prod_rule(ctx, lambda: check_release(git))
 
-    if env is finks_config.Environment.PROD:
-        if args.dry_run:
-            try:
-                check_prod_release(project, git, overrides=overrides)
-            except UsageError as error:
-                ctx.log(f"dry run: a real prod deploy would be refused: {error}")
-            except (boto_errors.BotoCoreError, boto_errors.ClientError) as error:
-                ctx.log(f"dry run: could not check the staging ledger: {_one_line(error)}")
-        else:
-            check_prod_release(project, git, overrides=overrides)
+    store = ArtifactStore(config)
+    ledger_on = _preflight_bucket(ctx, project, store)
+    project.preflight(ctx)
+    built = [measure(artifact) for artifact in project.build(ctx)]
+    for item in built:
+        ctx.log(f"built {item.name}: {item.size} bytes, sha256 {item.sha256}")
+    if is_prod:
+        _prod_rule(ctx, lambda: check_staging_ran(project.name, git, built, overrides=overrides))
 
-    if not _ledger_enabled(ctx, project):
-        fn(ctx)
-        ctx.log(f"{project} {'dry run' if args.dry_run else 'deploy'} done")
+    if ctx.dry_run:
+        for item in built:
+            where = locate(store, project.name, item)
+            ctx.artifacts[item.name] = where
+            ctx.log(f"dry run: would upload {item.name} to {where.uri} (unless already there)")
+        project.apply(ctx)
+        ctx.log(f"{project.name} dry run done: nothing changed")
         return 0
+    if not ledger_on:
+        project.apply(ctx)
+        if project.creates_artifacts_bucket and store.bucket_exists():  # it just created it
+            _upload(ctx, store, built)
+            ledger.record(config, _entry(ctx).finished("ok", artifacts=_digests(ctx)))
+            ctx.log(f"{project.name} {git.short_sha} recorded in the new {env.value} ledger")
+        ctx.log(f"{project.name} deploy done")
+        return 0
+    return _locked_deploy(ctx, project, store, built)
 
-    actor = current_actor()
+
+def _locked_deploy(
+    ctx: DeployContext, project: Project, store: ArtifactStore, built: list[Built]
+) -> int:
+    config, git = ctx.config, ctx.git
     with ExitStack() as stack:
-        bucket_ready = ArtifactStore(config).bucket_exists()
-        if bucket_ready:
-            stack.enter_context(
-                lock.env_lock(
-                    config,
-                    project=project,
-                    sha=git.sha,
-                    actor=actor,
-                    timeout=args.lock_timeout,
-                    progress=ctx.log,
-                )
+        ctx.held = stack.enter_context(
+            locks.named_lock(
+                config,
+                locks.DEPLOY,
+                holder=ctx.holder,
+                timeout=float(ctx.args.lock_timeout),
+                progress=ctx.log,
+                extra={"project": project.name, "sha": git.sha},
             )
-            ctx.log(f"holding the {env.value} deploy lock")
-        elif project == BOOTSTRAP_PROJECT:
-            ctx.log(
-                f"artifacts bucket {config.artifacts_bucket} does not exist yet: first deploy,"
-                " running without the lock"
-            )
-        else:
-            raise UsageError(
-                f"the {env.value} artifacts bucket {config.artifacts_bucket} does not exist;"
-                " deploy infrastructure first:"
-                f" ./pants run infrastructure:deploy -- --env {env.value}"
-            )
-        entry = ledger.LedgerRecord(
-            project=project,
-            environment=env.value,
-            sha=git.sha,
-            version=git.version,
-            tag=git.release_tag,
-            status="started",
-            actor=actor,
-            run_url=ci_run_url(),
         )
-        if bucket_ready:
-            ledger.record(config, entry)
+        ctx.log(f"holding the {ctx.env.value} deploy lock")
+        entry = ledger.record(config, _entry(ctx))
         try:
-            fn(ctx)
+            _upload(ctx, store, built)
+            project.apply(ctx)
+            if ctx.held.lost:
+                raise DeployError(
+                    f"lost the {ctx.env.value} deploy lock while applying (another deploy took"
+                    " it over after this one stopped renewing it); redeploy"
+                )
         except BaseException as error:
-            _record_quietly(config, entry.finished("failed", _one_line(error)), stderr)
+            _record_quietly(config, _finished(ctx, entry, "failed", _one_line(error)))
             raise
-        ledger.record(config, entry.finished("ok"))
-        ctx.log(f"{project} {git.short_sha} deployed to {env.value}; recorded in the ledger")
+        ledger.record(config, _finished(ctx, entry, "ok"))
+    state = " (dirty tree: recorded, never a diff base)" if git.dirty else ""
+    ctx.log(f"{project.name} {git.short_sha} deployed to {ctx.env.value}; in the ledger{state}")
     return 0
 
 
@@ -271,30 +178,90 @@ def _git_info(env: finks_config.Environment, dry_run: bool) -> GitInfo:
     return info
 
 
-def _ledger_enabled(ctx: DeployContext, project: str) -> bool:
-    """Dry runs write nothing; ``local`` has a ledger only when an S3 endpoint is configured."""
-    if ctx.dry_run:
-        return False
-    if ctx.env is finks_config.Environment.LOCAL and not ctx.config.aws_endpoint_url:
-        ctx.log("local: no S3 endpoint configured before the deploy, so no lock or ledger")
-        return False
-    if ctx.env is finks_config.Environment.LOCAL and not ArtifactStore(ctx.config).bucket_exists():
-        ctx.log(f"local: bucket {ctx.config.artifacts_bucket} does not exist, so no lock or ledger")
-        return False
-    return True
-
-
-def _record_quietly(
-    config: finks_config.Config, entry: ledger.LedgerRecord, stderr: TextIO
-) -> None:
-    """Record a failure without masking the original error if the ledger is unreachable too."""
+def _prod_rule(ctx: DeployContext, check: Callable[[], None]) -> None:
+    """Enforce a prod rule; a dry run only says that a real deploy would be refused."""
+    if not ctx.dry_run:
+        check()
+        return
     try:
-        if ArtifactStore(config).bucket_exists():
-            ledger.record(config, entry)
+        check()
+    except UsageError as error:
+        ctx.log(f"dry run: a real prod deploy would be refused: {error}")
+    except Exception as error:  # no staging ledger access from a laptop: still a preview
+        ctx.log(f"dry run: could not check the prod rule: {error_line(error, env=ctx.env)[0]}")
+
+
+def _preflight_bucket(ctx: DeployContext, project: Project, store: ArtifactStore) -> bool:
+    """Credentials and the artifacts bucket, checked once; True when lock and ledger apply."""
+    config, env = ctx.config, ctx.env
+    if env is finks_config.Environment.LOCAL and not config.aws_endpoint_url:
+        ctx.log("local: no S3 endpoint configured, so no lock, uploads or ledger")
+        return False
+    try:
+        with doing(f"checking the {env.value} artifacts bucket s3://{config.artifacts_bucket}"):
+            if store.bucket_exists():
+                return True
+            if env is finks_config.Environment.LOCAL:
+                ctx.log(f"local: no bucket {config.artifacts_bucket}, so no lock or ledger")
+                return False
+            if project.creates_artifacts_bucket:
+                ctx.log(
+                    f"artifacts bucket {config.artifacts_bucket} does not exist yet: first"
+                    " deploy, running without the lock; the ledger starts once the bucket exists"
+                )
+                return False
+            store.require_bucket()
     except Exception as error:
-        print(f"warning: could not record the failed deploy: {_one_line(error)}", file=stderr)
+        if not ctx.dry_run:
+            raise
+        ctx.log(f"dry run: a real deploy would stop here: {error_line(error, env=env)[0]}")
+    return False
+
+
+def _upload(ctx: DeployContext, store: ArtifactStore, built: list[Built]) -> None:
+    for item in built:
+        where, sent = upload_once(store, ctx.project, item)
+        ctx.artifacts[item.name] = where
+        verb = "uploaded" if sent else "already there (same sha256)"
+        ctx.log(f"{item.name} {verb}: {where.uri}")
+
+
+def _entry(ctx: DeployContext) -> ledger.LedgerRecord:
+    return ledger.LedgerRecord(
+        project=ctx.project,
+        environment=ctx.env.value,
+        sha=ctx.git.sha,
+        version=ctx.git.version,
+        tag=ctx.git.release_tag,
+        status="started",
+        actor=ctx.actor,
+        run_url=ci_run_url(),
+        dirty=ctx.git.dirty,
+        diff_digest=ctx.git.diff_digest,
+    )
+
+
+def _digests(ctx: DeployContext) -> dict[str, dict[str, Any]]:
+    return {name: where.to_json() for name, where in sorted(ctx.artifacts.items())}
+
+
+def _finished(
+    ctx: DeployContext,
+    entry: ledger.LedgerRecord,
+    status: ledger.Status,
+    message: str | None = None,
+) -> ledger.LedgerRecord:
+    """The final record: status, and the facts the deploy gathered (digests, details)."""
+    return entry.finished(status, message, artifacts=_digests(ctx), details=dict(ctx.details))
+
+
+def _record_quietly(config: finks_config.Config, entry: ledger.LedgerRecord) -> None:
+    """Record a failure without masking the original error if the ledger fails too."""
+    try:
+        ledger.record(config, entry)
+    except Exception as error:
+        print(f"warning: could not record the failed deploy: {_one_line(error)}", file=sys.stderr)
 
 
 def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    return f"{type(error).__name__}: {text}" if not isinstance(error, DeployError) else text
+    return error_line(error)[0]

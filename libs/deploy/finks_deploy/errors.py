@@ -1,27 +1,31 @@
-"""Error types the deploy commands map to exit codes (2: usage/config, 1: the deploy failed).
+"""Error types of the deploy commands, on finks_config's exit-code classes.
 
-Keeping them apart from the code that raises them lets every ``<project>:deploy``
-raise ``UsageError`` for a bad flag without importing the whole contract.
+``UsageError`` is a ``ConfigError`` (exit 2: bad flags or a refused request a
+person fixes; nothing changed); ``DeployError`` is a ``RunError`` (exit 1: the
+deploy itself failed). Kept apart from the code that raises them so a project's
+deploy can raise ``UsageError`` without importing the whole contract.
 """
 
 from __future__ import annotations
 
+from finks_config.errors import ConfigError, RunError
 
-class UsageError(Exception):
+
+class UsageError(ConfigError):
     """Bad flags or a refused request a person can fix; exit 2, nothing changed."""
 
 
 class PromotionError(UsageError):
-    """The prod release rule refused the deploy (no release tag, or staging never saw the sha)."""
-
-
-class DeployError(Exception):
-    """The deploy itself could not complete (exit 1): retrying later may work."""
-
-
-class LockHeldError(DeployError):
-    """Another deploy to the same environment holds the lock and did not release it in time."""
+    """The prod release rule refused the deploy (no final release, or staging never ran it)."""
 
 
 class PlanError(UsageError):
     """The planner cannot answer reliably (unknown revision, shallow clone, broken BUILD)."""
+
+
+class DeployError(RunError):
+    """The deploy itself could not complete (exit 1): retrying later may work."""
+
+
+class LockHeldError(DeployError):
+    """Another holder kept the lock past our timeout (it is alive: it keeps renewing)."""

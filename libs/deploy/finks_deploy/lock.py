@@ -1,150 +1,225 @@
-"""A per-environment deploy lock: one conditional write in the artifacts bucket.
+"""Named per-environment locks (``deploy``, ``warehouse``) renewed by a heartbeat.
 
-``put_object(IfNoneMatch="*")`` succeeds for exactly one writer (S3 answers 412
-to the others; moto implements the same), so two deploys to one environment
-never interleave. A lock whose holder died is taken over once it expires: the
-take-over is itself conditional on the stale lock's ETag, so two waiters cannot
-both win. Release deletes the lock only if it is still ours (``IfMatch``).
+One conditional write (``put_object(IfNoneMatch="*")``) wins: S3 answers 412 to the
+others (moto does the same). While the holder works, a heartbeat thread rewrites the
+lock conditionally on its own ETag, so the ETag keeps changing. A waiter takes a lock
+over only after it has watched the *same* ETag for the lock's whole ``ttl``: the
+holder stopped renewing (crashed, killed, lost its network). That needs no clock
+agreement between machines, and a long ``pulumi up`` keeps its lock for hours.
+The take-over is itself conditional on the stale ETag, so two waiters cannot both
+win; release deletes the lock only while it is still ours (``IfMatch``).
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import finks_config
 from finks_deploy.errors import LockHeldError
-from finks_deploy.store import LEDGER_ROOT, ArtifactStore
+from finks_deploy.store import ArtifactStore
 
-LOCK_KEY = f"{LEDGER_ROOT}/_lock.json"
-DEFAULT_TTL = timedelta(hours=1)
+DEPLOY = "deploy"
+WAREHOUSE = "warehouse"
 DEFAULT_TIMEOUT = 900.0
+DEFAULT_TTL = 120.0
 POLL_SECONDS = 2.0
 
+Progress = Callable[[str], None]
 
-@dataclass(frozen=True)
+
+def _stamp() -> str:
+    """Wall-clock time for people reading the lock; never used to decide anything."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
 class HeldLock:
-    """Proof of holding the lock: the owner id and the ETag we wrote."""
+    """Proof of holding a lock: its name, our owner id, and the ETag we wrote last."""
 
+    name: str
     owner: str
     etag: str
     body: dict[str, Any]
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse(stamp: str) -> datetime:
-    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    lost: bool = False
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
 def describe_holder(body: dict[str, Any]) -> str:
+    """``pipelines deploy @ 1a2b3c by alice on host pid 42 since ...`` for waiting messages."""
     return (
-        f"{body.get('project', '?')} @ {str(body.get('sha', '?'))[:12]} by {body.get('actor', '?')}"
-        f" on {body.get('host', '?')} since {body.get('acquired_at', '?')}"
-        f" (expires {body.get('expires_at', '?')})"
+        f"{body.get('holder', '?')} on {body.get('host', '?')} pid {body.get('pid', '?')}"
+        f" since {body.get('acquired_at', '?')} (renewed {body.get('renewed_at', '?')})"
     )
+
+
+def lock_uri(config: finks_config.Config, name: str) -> str:
+    return f"s3://{config.artifacts_bucket}/{config.lock_key(name)}"
 
 
 def acquire(
     config: finks_config.Config,
+    name: str,
     *,
-    project: str,
-    sha: str,
-    actor: str,
-    ttl: timedelta = DEFAULT_TTL,
+    holder: str,
     timeout: float = DEFAULT_TIMEOUT,
+    ttl: float = DEFAULT_TTL,
     poll: float = POLL_SECONDS,
-    progress: Callable[[str], None] | None = None,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    progress: Progress | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> HeldLock:
-    """Take the environment's deploy lock, waiting up to ``timeout`` seconds for a holder."""
+    """Take lock ``name`` of ``config``'s environment, waiting up to ``timeout`` seconds."""
     store = ArtifactStore(config)
+    key = config.lock_key(name)
     owner = uuid.uuid4().hex
     deadline = time.monotonic() + timeout
+    watched: tuple[str, float] | None = None  # (etag, when we first saw it)
     announced = False
+    body = {
+        **(extra or {}),
+        "name": name,
+        "owner": owner,
+        "holder": holder,
+        "environment": str(config.environment),
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "ttl_seconds": ttl,
+        "acquired_at": _stamp(),
+    }
     while True:
-        moment = now()
-        body = {
-            "owner": owner,
-            "environment": str(config.environment),
-            "project": project,
-            "sha": sha,
-            "actor": actor,
-            "host": socket.gethostname(),
-            "pid": os.getpid(),
-            "acquired_at": _stamp(moment),
-            "expires_at": _stamp(moment + ttl),
-        }
-        etag = store.put_json(LOCK_KEY, body, if_none_match=True)
+        body["renewed_at"] = body["acquired_at"] = _stamp()
+        etag = store.put_json(key, body, if_none_match=True)
         if etag is not None:
-            return HeldLock(owner=owner, etag=etag, body=body)
-        current = store.get_json(LOCK_KEY)
+            return HeldLock(name=name, owner=owner, etag=etag, body=dict(body))
+        current = store.get_json(key)
         if current is None:
             continue  # released between our write and our read: try again at once
-        if _expired(current.data, moment):
-            # Take over a dead holder's lock, only if nobody else did first.
-            etag = store.put_json(LOCK_KEY, body, if_match=current.etag)
+        now = time.monotonic()
+        if watched is None or watched[0] != current.etag:
+            watched = (current.etag, now)
+        elif now - watched[1] >= _ttl_of(current.data, ttl):
+            # Unchanged for a whole ttl: its holder stopped renewing. Take it, only if
+            # nobody else did first.
+            etag = store.put_json(key, body, if_match=current.etag)
             if etag is not None:
                 if progress:
-                    progress(f"took over an expired deploy lock ({describe_holder(current.data)})")
-                return HeldLock(owner=owner, etag=etag, body=body)
+                    progress(
+                        f"took over the {name} lock: {describe_holder(current.data)} stopped"
+                        " renewing it"
+                    )
+                return HeldLock(name=name, owner=owner, etag=etag, body=dict(body))
             continue
-        if time.monotonic() >= deadline:
+        if now >= deadline:
             raise LockHeldError(
-                f"another deploy to {config.environment} holds the lock:"
-                f" {describe_holder(current.data)}; retry when it finishes, or if its"
-                f" process is gone delete s3://{store.bucket}/{LOCK_KEY}"
-                " (it also expires by itself)"
+                f"the {config.environment} {name} lock is held by {describe_holder(current.data)}"
+                f"; retry when it finishes (it is released at the end, or taken over"
+                f" {_ttl_of(current.data, ttl):.0f}s after its holder stops renewing it;"
+                f" if you are sure it is gone, delete {lock_uri(config, name)})"
             )
         if progress and not announced:
-            progress(f"waiting for the deploy lock: {describe_holder(current.data)}")
+            progress(f"waiting for the {name} lock: {describe_holder(current.data)}")
             announced = True
-        time.sleep(max(0.05, min(poll, deadline - time.monotonic())))
+        time.sleep(max(0.05, min(poll, deadline - now)))
 
 
-def _expired(body: dict[str, Any], moment: datetime) -> bool:
+def _ttl_of(body: dict[str, Any], default: float) -> float:
     try:
-        return _parse(str(body["expires_at"])) <= moment
-    except (KeyError, ValueError):
-        return True  # unreadable lock: treat as stale rather than blocking forever
+        return float(body.get("ttl_seconds", default))
+    except (TypeError, ValueError):
+        return default
+
+
+def renew(config: finks_config.Config, held: HeldLock) -> bool:
+    """Rewrite the lock (new ETag) if it is still ours; False (and ``held.lost``) otherwise."""
+    with held._guard:
+        if held.lost:
+            return False
+        body = {**held.body, "renewed_at": _stamp()}
+        etag = ArtifactStore(config).put_json(config.lock_key(held.name), body, if_match=held.etag)
+        if etag is None:
+            held.lost = True
+            return False
+        held.etag, held.body = etag, body
+        return True
 
 
 def release(config: finks_config.Config, held: HeldLock) -> bool:
-    """Delete the lock if it is still ours; False when it expired and someone took it over."""
-    return ArtifactStore(config).delete(LOCK_KEY, if_match=held.etag)
+    """Delete the lock if it is still ours; False when someone took it over."""
+    with held._guard:
+        if held.lost:
+            return False
+        return ArtifactStore(config).delete(config.lock_key(held.name), if_match=held.etag)
 
 
-def current_holder(config: finks_config.Config) -> dict[str, Any] | None:
-    """The lock document as stored, or None when nobody deploys to this environment."""
-    stored = ArtifactStore(config).get_json(LOCK_KEY)
+def current_holder(config: finks_config.Config, name: str = DEPLOY) -> dict[str, Any] | None:
+    """The lock document as stored, or None when nobody holds ``name``."""
+    stored = ArtifactStore(config).get_json(config.lock_key(name))
     return stored.data if stored else None
 
 
+class Heartbeat:
+    """Renews a held lock every ``interval`` seconds on a daemon thread until stopped."""
+
+    def __init__(self, config: finks_config.Config, held: HeldLock, interval: float) -> None:
+        self._config, self._held, self._interval = config, held, interval
+        self._stop = threading.Event()
+        self.last_error: Exception | None = None
+        self._thread = threading.Thread(
+            target=self._run, name=f"finks-lock-{held.name}", daemon=True
+        )
+
+    def start(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=max(5.0, self._interval * 2))
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                if not renew(self._config, self._held):
+                    return  # taken over: nothing left to renew
+            except Exception as error:  # a network blip: the next beat tries within the ttl
+                self.last_error = error
+
+
 @contextmanager
-def env_lock(
+def named_lock(
     config: finks_config.Config,
+    name: str,
     *,
-    project: str,
-    sha: str,
-    actor: str,
+    holder: str,
     timeout: float = DEFAULT_TIMEOUT,
-    ttl: timedelta = DEFAULT_TTL,
-    progress: Callable[[str], None] | None = None,
+    ttl: float = DEFAULT_TTL,
+    heartbeat: float | None = None,
+    poll: float = POLL_SECONDS,
+    progress: Progress | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Iterator[HeldLock]:
-    """Hold the environment's deploy lock for the ``with`` body; always released."""
+    """Hold lock ``name`` (renewed every ``heartbeat``, default ttl/4) for the ``with`` body."""
     held = acquire(
-        config, project=project, sha=sha, actor=actor, timeout=timeout, ttl=ttl, progress=progress
+        config,
+        name,
+        holder=holder,
+        timeout=timeout,
+        ttl=ttl,
+        poll=poll,
+        progress=progress,
+        extra=extra,
     )
+    beat = Heartbeat(config, held, heartbeat if heartbeat is not None else ttl / 4).start()
     try:
         yield held
     finally:
+        beat.stop()
         release(config, held)

@@ -13,7 +13,7 @@ import os
 import posixpath
 import subprocess
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -21,8 +21,9 @@ from typing import Any
 from finks_deploy.errors import PlanError
 
 DEPLOY_TARGET_NAME = "deploy"
-# Deploy order when several projects change: infrastructure first, orchestration last.
-DEPLOY_ORDER = ("infrastructure", "ingestion", "dbt", "pipelines")
+# A deploy target's BUILD declares what must deploy before it: tags=["deploy-after:ingestion"].
+DEPLOY_AFTER_TAG = "deploy-after:"
+CACHE_VARIABLE = "FINKS_DEPLOY_CACHE"
 
 
 def spec_path(address: str, sources: Iterable[str] = ()) -> str:
@@ -52,6 +53,7 @@ class PantsGraph:
     sources: dict[str, list[str]]
     target_types: dict[str, str]
     build_files: set[str] = field(default_factory=set)
+    tags: dict[str, list[str]] = field(default_factory=dict)
     _closures: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -59,13 +61,15 @@ class PantsGraph:
         deps: dict[str, list[str]] = {}
         sources: dict[str, list[str]] = {}
         types: dict[str, str] = {}
+        tags: dict[str, list[str]] = {}
         for target in peek:
             address = str(target["address"])
             deps[address] = [str(d) for d in target.get("dependencies") or []]
             srcs = target.get("sources")
             sources[address] = [str(s) for s in srcs] if isinstance(srcs, list) else []
             types[address] = str(target.get("target_type", ""))
-        return cls(deps, sources, types, set(build_files))
+            tags[address] = [str(t) for t in target.get("tags") or []]
+        return cls(deps, sources, types, set(build_files), tags)
 
     def deploy_targets(self) -> dict[str, str]:
         """Project name -> address of its ``deploy`` target (``dbt`` -> ``dbt:deploy``)."""
@@ -76,7 +80,18 @@ class PantsGraph:
         return found
 
     def projects(self) -> list[str]:
-        return order_projects(self.deploy_targets())
+        """Every project, in deploy order (``deploy-after:`` tags, then by name)."""
+        targets = self.deploy_targets()
+        after = {
+            project: {
+                tag.removeprefix(DEPLOY_AFTER_TAG)
+                for tag in self.tags.get(address, [])
+                if tag.startswith(DEPLOY_AFTER_TAG)
+            }
+            & set(targets)
+            for project, address in targets.items()
+        }
+        return order_projects(after)
 
     def closure(self, address: str) -> frozenset[str]:
         """Every target ``address`` depends on, transitively, itself included."""
@@ -120,19 +135,48 @@ class PantsGraph:
         return [b for b in self.build_files if b.startswith(prefix) and "/" not in b[len(prefix) :]]
 
 
-def order_projects(projects: Iterable[str]) -> list[str]:
-    """Projects in deploy order: the known ones in DEPLOY_ORDER, any others after, by name."""
-    rank = {name: i for i, name in enumerate(DEPLOY_ORDER)}
-    return sorted(set(projects), key=lambda p: (rank.get(p, len(rank)), p))
+def order_projects(after: Mapping[str, Iterable[str]]) -> list[str]:
+    """Projects so that each comes after the ones it names; otherwise by name (stable)."""
+    waiting = {project: set(before) for project, before in after.items()}
+    ordered: list[str] = []
+    while waiting:
+        ready = sorted(p for p, before in waiting.items() if not before - set(ordered))
+        if not ready:
+            raise PlanError(
+                f"deploy-after tags form a cycle among {sorted(waiting)}; fix the BUILD files"
+            )
+        ordered.append(ready[0])
+        del waiting[ready[0]]
+    return ordered
 
 
 def run_pants(root: Path, *args: str, timeout: float = 900.0) -> str:
-    """Run the repository's own ``./pants`` with ``args`` from ``root``; returns stdout.
+    """Run the repository's own ``./pants`` with ``args`` from ``root``; returns stdout."""
+    return _invoke(root, args, timeout).stdout
+
+
+def package(root: Path, address: str, *, timeout: float = 1800.0) -> list[Path]:
+    """``./pants package ADDRESS`` in ``root``; the files it wrote (under ``dist/``)."""
+    result = _invoke(root, ("package", address), timeout)
+    wrote = [
+        line.split("Wrote ", 1)[1].strip()
+        for line in (result.stderr + result.stdout).splitlines()
+        if "Wrote " in line
+    ]
+    paths = [root / rel for rel in wrote]
+    if not paths or not all(p.is_file() for p in paths):
+        raise PlanError(f"./pants package {address} reported no output file ({wrote or 'none'})")
+    return paths
+
+
+def _invoke(root: Path, args: Sequence[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run ``./pants args`` from ``root`` (a nested call inside ``./pants run`` works too).
 
     Inside ``./pants run`` the outer invocation holds pantsd, so a nested call
     runs with ``PANTS_CONCURRENT=True`` (Pants then runs it without pantsd
     instead of waiting for the outer run to finish, which would deadlock).
     """
+    root = root.resolve()  # "pants" alone would be looked up on PATH
     launcher = root / "pants"
     if not launcher.is_file():
         raise PlanError(f"no ./pants launcher in {root}; run the planner from the repository root")
@@ -162,9 +206,9 @@ def run_pants(root: Path, *args: str, timeout: float = 900.0) -> str:
         tail = "\n".join(result.stderr.strip().splitlines()[-15:])
         raise PlanError(
             f"./pants {' '.join(args)} failed (exit {result.returncode}) after"
-            f" {time.monotonic() - started:.1f}s; fix the build first:\n{tail}"
+            f" {time.monotonic() - started:.1f}s; fix the build first: {tail}"
         )
-    return result.stdout
+    return result
 
 
 def inside_pants_run() -> bool:
@@ -187,14 +231,35 @@ def list_build_files(root: Path) -> set[str]:
     return {p for p in names if PurePosixPath(p).name in ("BUILD", "BUILD.pants")}
 
 
-def load_graph(root: Path, *, pantsd: bool = True) -> PantsGraph:
-    """The whole repository's graph from one ``./pants peek ::``.
+def load_graph(root: Path, *, pantsd: bool = True, tree: str | None = None) -> PantsGraph:
+    """The whole repository's graph from one ``./pants peek ::`` (~20 s).
 
     ``pantsd=False`` for a throw-away checkout: no daemon is left behind for it.
+    ``tree``: the git tree the checkout holds *exactly* (clean); the tree fixes the graph,
+    so its peek is cached under ``graph_cache_dir()/<tree>.json``.
     """
+    cached = graph_cache_dir() / f"{tree}.json" if tree else None
+    if cached is not None and cached.is_file():
+        data = json.loads(cached.read_text())
+        return PantsGraph.from_peek(data["peek"], data["build_files"])
     output = run_pants(root, *([] if pantsd else ["--no-pantsd"]), "peek", "::")
     try:
         peek = json.loads(output)
     except json.JSONDecodeError as error:
         raise PlanError(f"./pants peek printed something that is not JSON: {error}") from error
-    return PantsGraph.from_peek(peek, list_build_files(root))
+    build_files = sorted(list_build_files(root))
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps({"peek": peek, "build_files": build_files}))
+        partial.replace(cached)  # atomic: concurrent planners never read half a file
+    return PantsGraph.from_peek(peek, build_files)
+
+
+def graph_cache_dir() -> Path:
+    """``$FINKS_DEPLOY_CACHE/graph``, default ``$XDG_CACHE_HOME/finks-deploy/graph``."""
+    own = os.environ.get(CACHE_VARIABLE)
+    if own:
+        return Path(own) / "graph"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "finks-deploy" / "graph"

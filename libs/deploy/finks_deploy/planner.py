@@ -20,7 +20,7 @@ from typing import Any
 from finks_deploy.changes import FETCH_HINT, ChangedFile, changed_files, is_shallow, resolve_rev
 from finks_deploy.errors import PlanError
 from finks_deploy.gitinfo import git
-from finks_deploy.pants_graph import PantsGraph, load_graph, order_projects
+from finks_deploy.pants_graph import PantsGraph, load_graph
 from finks_deploy.rules import FileKind, classify, is_doc
 
 AUTO = "auto"
@@ -28,7 +28,17 @@ NEVER_DEPLOYED = "(never deployed to {env})"
 # Why a changed file deploys nothing, keyed for the JSON output.
 IGNORED_KEYS = ("docs", "other-env", "not-deployed", "unowned")
 
-LastDeployed = Callable[[str], str | None]
+
+@dataclass(frozen=True)
+class Running:
+    """What the ledger says about a project: its clean diff base, and a dirty deploy after it."""
+
+    sha: str | None
+    dirty: str | None = None  # why the running code is not ``sha``'s (a dirty-tree deploy)
+
+
+# project -> its last clean deploy's sha (or a Running), None when never deployed
+LastDeployed = Callable[[str], "str | Running | None"]
 
 
 @dataclass
@@ -151,15 +161,21 @@ def make_plan(
     if base == AUTO:
         if last_deployed is None:
             raise PlanError("--base auto needs the deploy ledger (no ledger reader given)")
-        bases = {p: last_deployed(p) for p in projects}
+        running = {p: _running(last_deployed(p)) for p in projects}
+        bases = {p: r.sha for p, r in running.items()}
     else:
+        running = {}
         bases = dict.fromkeys(projects, base_sha)
 
-    reasons: dict[str, list[str]] = {}
+    reasons: dict[str, list[str]] = {
+        p: [r.dirty] for p, r in running.items() if r.dirty is not None
+    }
     ignored: dict[str, list[str]] = {}
     diffs: dict[str, tuple[dict[str, list[str]], dict[str, list[str]]]] = {}
     for project in projects:
         project_base = bases[project]
+        if project in reasons:
+            continue  # running a dirty-tree deploy: redeploy whatever the diff says
         if project_base is None:
             reasons[project] = [NEVER_DEPLOYED.format(env=env)]
             continue
@@ -178,7 +194,7 @@ def make_plan(
         for key, paths in project_ignored.items():
             bucket = ignored.setdefault(key, [])
             bucket.extend(p for p in paths if p not in bucket)
-    chosen = order_projects(reasons)
+    chosen = [p for p in projects if p in reasons]
     return Plan(
         environment=env,
         base=base_sha or AUTO,
@@ -189,6 +205,10 @@ def make_plan(
         bases=bases,
         ignored={k: sorted(ignored[k]) for k in IGNORED_KEYS if ignored.get(k)},
     )
+
+
+def _running(value: str | Running | None) -> Running:
+    return value if isinstance(value, Running) else Running(value)
 
 
 def _ledger_commit(root: Path, sha: str) -> str | None:
@@ -204,14 +224,16 @@ def _ledger_commit(root: Path, sha: str) -> str | None:
 def graph_at(root: Path, head_sha: str) -> PantsGraph:
     """Pants' graph of the tree at ``head_sha``: the checkout itself when HEAD is that commit."""
     current = resolve_rev(root, "HEAD", what="HEAD")
+    tree = git(root, "rev-parse", f"{head_sha}^{{tree}}").stdout.strip()
     if current == head_sha:
-        return load_graph(root)
+        clean = not git(root, "status", "--porcelain", "--untracked-files=all").stdout.strip()
+        return load_graph(root, tree=tree if clean else None)
     with tempfile.TemporaryDirectory(prefix="finks-plan-") as tmp:
         worktree = Path(tmp) / "head"
         added = git(root, "worktree", "add", "--detach", str(worktree), head_sha, check=False)
         if added.returncode != 0:
             raise PlanError(f"cannot check out --head {head_sha[:12]}: {added.stderr.strip()}")
         try:
-            return load_graph(worktree, pantsd=False)
+            return load_graph(worktree, pantsd=False, tree=tree)
         finally:
             git(root, "worktree", "remove", "--force", str(worktree), check=False)

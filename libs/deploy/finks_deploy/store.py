@@ -7,9 +7,7 @@ Python values, so the rest reads like plain logic.
 
 from __future__ import annotations
 
-import functools
 import json
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +15,7 @@ from botocore.exceptions import ClientError  # pants: no-infer-dep
 
 import finks_config
 import finks_config.aws
+from finks_deploy.errors import UsageError
 
 LEDGER_ROOT = "deploys"
 
@@ -38,7 +37,7 @@ class ArtifactStore:
     @property
     def client(self) -> Any:
         if self._client is None:
-            self._client = s3_client(self.config)
+            self._client = finks_config.aws.client(self.config, "s3")  # shared per config
         return self._client
 
     def bucket_exists(self) -> bool:
@@ -46,10 +45,20 @@ class ArtifactStore:
         try:
             self.client.head_bucket(Bucket=self.bucket)
         except ClientError as error:
-            if _status(error) in (404, 400) or _code(error) in ("404", "NoSuchBucket", "NotFound"):
+            if _status(error) == 404 or _code(error) in ("404", "NoSuchBucket", "NotFound"):
                 return False
             raise
         return True
+
+    def require_bucket(self) -> None:
+        """The one "is infrastructure deployed here?" check: UsageError naming the fix."""
+        if not self.bucket_exists():
+            env = self.config.environment.value
+            raise UsageError(
+                f"the {env} artifacts bucket {self.bucket} does not exist",
+                fix="deploy infrastructure first:"
+                f" ./pants run infrastructure:deploy -- --env {env}",
+            )
 
     def get_json(self, key: str) -> StoredJson | None:
         """The object at ``key`` parsed as JSON, or None when it does not exist."""
@@ -102,6 +111,24 @@ class ArtifactStore:
             raise
         return True
 
+    def head(self, key: str) -> dict[str, Any] | None:
+        """The object's metadata (``head_object``), or None when it does not exist."""
+        try:
+            return dict(self.client.head_object(Bucket=self.bucket, Key=key))
+        except ClientError as error:
+            if _code(error) in ("NoSuchKey", "404", "NotFound"):
+                return None
+            raise
+
+    def list_dirs(self, prefix: str) -> list[str]:
+        """The next path level under ``prefix`` (``deploys/`` -> ``["dbt", "pipelines"]``)."""
+        names: list[str] = []
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
+            for common in page.get("CommonPrefixes", []):
+                names.append(str(common["Prefix"])[len(prefix) :].rstrip("/"))
+        return names
+
     def list_keys(self, prefix: str) -> list[str]:
         """Every key under ``prefix``, in S3's (lexicographic) order."""
         keys: list[str] = []
@@ -112,20 +139,6 @@ class ArtifactStore:
 
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
-
-
-_CLIENTS_LOCK = threading.Lock()
-
-
-@functools.lru_cache(maxsize=32)
-def _cached_client(config: finks_config.Config) -> Any:
-    return finks_config.aws.client(config, "s3")
-
-
-def s3_client(config: finks_config.Config) -> Any:
-    """The guarded S3 client for ``config``, built once (building one costs ~0.3 s)."""
-    with _CLIENTS_LOCK:
-        return _cached_client(config)
 
 
 def is_precondition_failure(error: ClientError) -> bool:

@@ -1,6 +1,6 @@
-"""A throw-away repository shaped like Finks, and the planner's scenario set.
+"""Test support: a throw-away repository shaped like Finks, and the planner's scenario set.
 
-Used by the planner tests and ``bench/plan``: both need a real git repository
+Used by the planner tests and ``bench:plan``: both need a real git repository
 with a real ``./pants`` and BUILD files mirroring the monorepo (shared
 ``libs/config``, test-only ``libs/testing``, four projects with ``deploy``
 targets, dbt models as ``files``, env-specific config) so that the rules are
@@ -70,7 +70,7 @@ LAYOUT: dict[str, str] = {
     "ingestion/BUILD": (
         'files(name="config", sources=["config/.env.*"])\n'
         'pex_binary(name="deploy", entry_point="finks_ingestion/deploy.py",'
-        ' dependencies=[":config"])\n'
+        ' dependencies=[":config"], tags=["deploy-after:infrastructure"])\n'
     ),
     "ingestion/config/.env.dev": "FMP_BASE_URL=https://example.invalid\n",
     "ingestion/config/.env.prod": "FMP_BASE_URL=https://example.invalid\n",
@@ -92,7 +92,8 @@ LAYOUT: dict[str, str] = {
     "dbt/BUILD": (
         'files(name="models", sources=["models/**/*.sql", "dbt_project.yml"])\n'
         'files(name="profiles", sources=["profiles.*.yml"])\n'
-        'pex_binary(name="deploy", entry_point="finks_dbt/deploy.py")\n'
+        'pex_binary(name="deploy", entry_point="finks_dbt/deploy.py",'
+        ' tags=["deploy-after:infrastructure", "deploy-after:ingestion"])\n'
     ),
     "dbt/dbt_project.yml": "name: finks\n",
     "dbt/profiles.dev.yml": "target: dev\n",
@@ -103,7 +104,10 @@ LAYOUT: dict[str, str] = {
     "dbt/finks_dbt/__init__.py": "from finks_config import PREFIX\n",
     "dbt/finks_dbt/deploy.py": "import finks_dbt\n",
     # pipelines orchestrate ingestion and dbt.
-    "pipelines/BUILD": 'pex_binary(name="deploy", entry_point="finks_pipelines/deploy.py")\n',
+    "pipelines/BUILD": (
+        'pex_binary(name="deploy", entry_point="finks_pipelines/deploy.py",'
+        ' tags=["deploy-after:dbt", "deploy-after:ingestion"])\n'
+    ),
     "pipelines/finks_pipelines/BUILD": "python_sources()\n",
     "pipelines/finks_pipelines/__init__.py": (
         "import finks_dbt\nfrom finks_ingestion import fetch\n"

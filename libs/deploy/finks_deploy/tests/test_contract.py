@@ -1,39 +1,56 @@
-"""run_deploy against a real moto server: banner, exit codes, ledger, prod release rule."""
+"""deploy_main against a real moto server: banner, preflight, uploads, ledger, prod rule."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import finks_config
-from finks_deploy import DeployContext, UsageError, ledger, lock, run_deploy
+from finks_deploy import Artifact, DeployContext, Project, UsageError, deploy_main, ledger, lock
 from finks_deploy.tests.conftest import DemoRepo, make_bucket
 from finks_testing.moto import MotoEndpoint
 
 
-class Recorder:
-    """A project's _deploy that remembers its context (and optionally fails)."""
+class Demo(Project):
+    """A project that builds one file and remembers what its apply saw (optionally fails)."""
 
-    def __init__(self, error: BaseException | None = None) -> None:
-        self.calls: list[DeployContext] = []
+    name = "demo"
+
+    def __init__(
+        self,
+        artifact: Path | None = None,
+        error: BaseException | None = None,
+        preflight_error: BaseException | None = None,
+    ) -> None:
+        self.artifact = artifact
         self.error = error
+        self.preflight_error = preflight_error
+        self.calls: list[DeployContext] = []
+        self.holders: list[dict[str, Any] | None] = []
 
-    def __call__(self, ctx: DeployContext) -> None:
+    def preflight(self, ctx: DeployContext) -> None:
+        if self.preflight_error is not None:
+            raise self.preflight_error
+
+    def build(self, ctx: DeployContext) -> Sequence[Artifact]:
+        return [Artifact("bundle.bin", self.artifact)] if self.artifact else []
+
+    def apply(self, ctx: DeployContext) -> None:
         self.calls.append(ctx)
         ctx.step(1, 2, "building")
         ctx.step(2, 2, "publishing")
-        # The lock is held while the project deploys.
+        ctx.detail("tables", 3)
         if not ctx.dry_run and ctx.env is not finks_config.Environment.LOCAL:
-            assert lock.current_holder(ctx.config) is not None
+            self.holders.append(lock.current_holder(ctx.config, "deploy"))
         if self.error is not None:
             raise self.error
 
 
-def deploy(
-    argv: list[str], fn: Recorder, overrides: dict[str, str], project: str = "demo"
-) -> tuple[int, str, str]:
+def deploy(argv: list[str], project: Project, overrides: dict[str, str]) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    code = run_deploy(project, fn, argv, overrides=overrides, out=out, err=err)
+    code = deploy_main(project, argv, overrides=overrides, out=out, err=err)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -41,36 +58,63 @@ def config_for(env: str, overrides: dict[str, str]) -> finks_config.Config:
     return finks_config.load_config(None, env, overrides)
 
 
-def test_dev_deploy_prints_banner_records_ok_and_releases_the_lock(
-    demo_repo: DemoRepo, buckets: dict[str, str], overrides: dict[str, str]
+def keys(moto: MotoEndpoint, bucket: str) -> list[str]:
+    listing = moto.raw_client("s3").list_objects_v2(Bucket=bucket)
+    return sorted(o["Key"] for o in listing.get("Contents", []))
+
+
+def bundle(tmp_path: Path, data: bytes = b"artifact bytes") -> Path:
+    path = tmp_path / f"build-{len(list(tmp_path.glob('build-*')))}" / "bundle.bin"
+    path.parent.mkdir()
+    path.write_bytes(data)
+    return path
+
+
+def test_dev_deploy_uploads_content_addressed_and_records_digests(
+    demo_repo: DemoRepo,
+    buckets: dict[str, str],
+    overrides: dict[str, str],
+    moto: MotoEndpoint,
+    tmp_path: Path,
 ) -> None:
-    fn = Recorder()
-    code, out, _ = deploy(["--env", "DEV"], fn, overrides)
-    assert code == 0
-    assert out.splitlines()[0].startswith("[DEV] deploying demo to dev")
+    project = Demo(bundle(tmp_path))
+    code, out, err = deploy(["--env", "DEV"], project, overrides)
+    assert code == 0, err
+    assert out.splitlines()[0] == "[DEV] deploying demo"
     assert "[DEV] [1/2] building" in out
-    ctx = fn.calls[0]
-    assert ctx.env is finks_config.Environment.DEV and not ctx.dry_run
-    assert ctx.git_sha == demo_repo.head and ctx.artifact_prefix == f"demo/{demo_repo.head}/"
+    ctx = project.calls[0]
+    import hashlib
+
+    digest = hashlib.sha256(b"artifact bytes").hexdigest()
+    key = f"demo/artifacts/{digest}/bundle.bin"
+    assert ctx.artifacts["bundle.bin"].uri == f"s3://dev-artifacts/{key}"
+    assert key in keys(moto, "dev-artifacts")
+    # The deploy lock was held (by us) while apply ran, and released after.
+    assert project.holders[0] is not None and "demo deploy @" in project.holders[0]["holder"]
     config = config_for("dev", overrides)
+    assert lock.current_holder(config, "deploy") is None
     last = ledger.last_successful(config, "demo")
     assert last is not None and last.sha == demo_repo.head and last.status == "ok"
-    assert last.actor and last.finished_at and last.environment == "dev"
-    assert ledger.was_deployed(config, "demo", demo_repo.head)
-    assert lock.current_holder(config) is None
+    assert last.artifacts["bundle.bin"]["sha256"] == digest and not last.dirty
+    assert last.details == {"tables": 3}
     # Other environments' ledgers are untouched.
     assert ledger.last_successful(config_for("staging", overrides), "demo") is None
+
+    # Same bytes again: nothing uploaded, same key.
+    code, out, _ = deploy(["--env", "dev"], Demo(bundle(tmp_path)), overrides)
+    assert code == 0 and "already there (same sha256)" in out
 
 
 def test_failed_deploy_exits_1_records_failure_and_keeps_the_last_good_pointer(
     demo_repo: DemoRepo, buckets: dict[str, str], overrides: dict[str, str]
 ) -> None:
-    assert deploy(["--env", "dev"], Recorder(), overrides)[0] == 0
+    assert deploy(["--env", "dev"], Demo(), overrides)[0] == 0
     good = demo_repo.head
     demo_repo.commit("second")
-    code, _, err = deploy(["--env", "dev"], Recorder(RuntimeError("upload\nbroke")), overrides)
+    code, _, err = deploy(["--env", "dev"], Demo(error=RuntimeError("upload\nbroke")), overrides)
     assert code == 1
-    assert "[DEV] demo deploy failed: RuntimeError: upload broke" in err
+    (line,) = err.splitlines()  # one line, no traceback
+    assert line.startswith("[DEV] demo deploy: error: ") and "upload broke" in line
     config = config_for("dev", overrides)
     statuses = [(r.sha, r.status) for r in ledger.history(config, "demo")]
     assert statuses[0] == (demo_repo.head, "failed")
@@ -78,90 +122,148 @@ def test_failed_deploy_exits_1_records_failure_and_keeps_the_last_good_pointer(
     last = ledger.last_successful(config, "demo")
     assert last is not None and last.sha == good
     assert not ledger.was_deployed(config, "demo", demo_repo.head)
-    assert lock.current_holder(config) is None
+    assert lock.current_holder(config, "deploy") is None
 
 
 def test_usage_errors_exit_2(
     demo_repo: DemoRepo, buckets: dict[str, str], overrides: dict[str, str]
 ) -> None:
-    code, _, err = deploy(["--env", "production"], Recorder(), overrides)
-    assert code == 2 and "did you mean 'prod'" in err
-    code, _, err = deploy(["--env", "dev"], Recorder(UsageError("--symbols is empty")), overrides)
+    code, _, err = deploy(["--env", "production"], Demo(), overrides)
+    assert code == 2 and "did you mean 'prod'" in err and err.startswith("[?]")
+    code, _, err = deploy(["--env", "dev"], Demo(error=UsageError("--symbols is empty")), overrides)
     assert code == 2 and "--symbols is empty" in err
 
 
+def test_preflight_refusal_changes_nothing(
+    demo_repo: DemoRepo,
+    buckets: dict[str, str],
+    overrides: dict[str, str],
+    moto: MotoEndpoint,
+    tmp_path: Path,
+) -> None:
+    project = Demo(bundle(tmp_path), preflight_error=UsageError("no Prefect API for dev"))
+    code, _, err = deploy(["--env", "dev"], project, overrides)
+    assert code == 2 and "no Prefect API for dev" in err and not project.calls
+    assert keys(moto, "dev-artifacts") == []
+
+
 def test_missing_env_flag_exits_2(demo_repo: DemoRepo, overrides: dict[str, str]) -> None:
-    assert run_deploy("demo", Recorder(), [], overrides=overrides, err=io.StringIO()) == 2
+    assert deploy_main(Demo(), [], overrides=overrides, err=io.StringIO()) == 2
 
 
 def test_dry_run_changes_nothing(
-    demo_repo: DemoRepo, buckets: dict[str, str], overrides: dict[str, str], moto: MotoEndpoint
+    demo_repo: DemoRepo,
+    buckets: dict[str, str],
+    overrides: dict[str, str],
+    moto: MotoEndpoint,
+    tmp_path: Path,
 ) -> None:
-    fn = Recorder()
-    code, out, _ = deploy(["--env", "dev", "--dry-run"], fn, overrides)
-    assert code == 0 and fn.calls[0].dry_run
-    assert "dry run" in out.splitlines()[0]
-    s3 = moto.raw_client("s3")
-    assert s3.list_objects_v2(Bucket=buckets["dev"]).get("KeyCount", 0) == 0  # type: ignore[attr-defined]
+    project = Demo(bundle(tmp_path))
+    code, out, _ = deploy(["--env", "dev", "--dry-run"], project, overrides)
+    assert code == 0 and project.calls[0].dry_run
+    assert "dry run" in out.splitlines()[0] and "would upload bundle.bin" in out
+    assert keys(moto, "dev-artifacts") == []
 
 
 def test_missing_artifacts_bucket_asks_for_infrastructure_first(
-    demo_repo: DemoRepo, moto: MotoEndpoint, overrides: dict[str, str]
+    demo_repo: DemoRepo, moto: MotoEndpoint, overrides: dict[str, str], tmp_path: Path
 ) -> None:
-    fn = Recorder()
-    code, _, err = deploy(["--env", "dev"], fn, overrides)
-    assert code == 2 and not fn.calls
+    project = Demo(bundle(tmp_path))
+    code, _, err = deploy(["--env", "dev"], project, overrides)
+    assert code == 2 and not project.calls
     assert "dev-artifacts does not exist" in err and "infrastructure:deploy -- --env dev" in err
 
-    def create_bucket(ctx: DeployContext) -> None:
-        make_bucket(moto, "dev")
+    class Bootstrap(Project):
+        """Declares that its apply creates the artifacts bucket (as infrastructure does)."""
 
-    out, err_io = io.StringIO(), io.StringIO()
-    code = run_deploy(
-        "infrastructure",
-        create_bucket,  # type: ignore[arg-type]
-        ["--env", "dev"],
-        config_dir="demo/config",
-        overrides=overrides,
-        out=out,
-        err=err_io,
-    )
-    assert code == 0, err_io.getvalue()
-    last = ledger.last_successful(config_for("dev", overrides), "infrastructure")
-    assert last is not None and last.sha == demo_repo.head
+        name = "bootstrap"
+        config_dir = "demo/config"
+        creates_artifacts_bucket = True
+
+        def build(self, ctx: DeployContext) -> Sequence[Artifact]:
+            return [Artifact("stack.json", bundle(tmp_path, b"{}"))]
+
+        def apply(self, ctx: DeployContext) -> None:
+            make_bucket(moto, "dev")
+
+    code, out, err = deploy(["--env", "dev"], Bootstrap(), overrides)
+    assert code == 0, err
+    assert "first deploy, running without the lock" in out
+    last = ledger.last_successful(config_for("dev", overrides), "bootstrap")
+    assert last is not None and last.sha == demo_repo.head and "stack.json" in last.artifacts
 
 
-def test_prod_needs_a_release_tag(
+def test_dirty_tree_deploy_is_recorded_dirty_and_never_a_base(
     demo_repo: DemoRepo, buckets: dict[str, str], overrides: dict[str, str]
 ) -> None:
-    fn = Recorder()
-    code, _, err = deploy(["--env", "prod"], fn, overrides)
-    assert code == 2 and not fn.calls
+    assert deploy(["--env", "dev"], Demo(), overrides)[0] == 0
+    clean = demo_repo.head
+    (demo_repo.root / "demo" / "config" / ".env.dev").write_text("# edited, not committed\n")
+    code, out, _ = deploy(["--env", "dev"], Demo(), overrides)
+    assert code == 0 and "with uncommitted changes (diff " in out and "dirty tree" in out
+    config = config_for("dev", overrides)
+    now = ledger.current(config, "demo")
+    assert now is not None and now.dirty and now.diff_digest and len(now.diff_digest) == 64
+    base = ledger.last_successful(config, "demo")
+    assert base is not None and base.sha == clean and not base.dirty
+    assert ledger.history(config, "demo")[0].dirty
+    # The same edit gives the same digest; another edit another one.
+    assert deploy(["--env", "dev"], Demo(), overrides)[0] == 0
+    again = ledger.current(config, "demo")
+    assert again is not None and again.diff_digest == now.diff_digest
+    (demo_repo.root / "new-file.txt").write_text("untracked counts too\n")
+    assert deploy(["--env", "dev"], Demo(), overrides)[0] == 0
+    third = ledger.current(config, "demo")
+    assert third is not None and third.diff_digest != now.diff_digest
+
+
+def test_prod_needs_a_final_release_tag(
+    demo_repo: DemoRepo, buckets: dict[str, str], overrides: dict[str, str]
+) -> None:
+    project = Demo()
+    code, _, err = deploy(["--env", "prod"], project, overrides)
+    assert code == 2 and not project.calls
     assert "need a release" in err and "--dry-run" in err
     # A dry run is allowed and says what a real deploy would hit.
-    code, out, _ = deploy(["--env", "prod", "--dry-run"], fn, overrides)
+    code, out, _ = deploy(["--env", "prod", "--dry-run"], project, overrides)
     assert code == 0 and "would be refused" in out
+    # A prerelease tag never reaches prod, even after staging ran the commit.
+    assert deploy(["--env", "staging"], Demo(), overrides)[0] == 0
+    demo_repo.tag("v1.2.0-rc.1")
+    code, _, err = deploy(["--env", "prod"], project, overrides)
+    assert code == 2 and "prerelease" in err and not [c for c in project.calls if not c.dry_run]
 
 
-def test_prod_needs_the_sha_deployed_to_staging_first(
-    demo_repo: DemoRepo, buckets: dict[str, str], overrides: dict[str, str]
+def test_prod_needs_the_sha_and_digests_staging_ran(
+    demo_repo: DemoRepo,
+    buckets: dict[str, str],
+    overrides: dict[str, str],
+    moto: MotoEndpoint,
+    tmp_path: Path,
 ) -> None:
     demo_repo.tag("v1.0.0")
-    fn = Recorder()
-    code, _, err = deploy(["--env", "prod"], fn, overrides)
-    assert code == 2 and not fn.calls
+    project = Demo(bundle(tmp_path))
+    code, _, err = deploy(["--env", "prod"], project, overrides)
+    assert code == 2 and not project.calls
     assert "staging ledger" in err and "staging-artifacts" in err
 
-    assert deploy(["--env", "staging"], Recorder(), overrides)[0] == 0
-    code, out, err = deploy(["--env", "prod"], fn, overrides)
+    assert deploy(["--env", "staging"], Demo(bundle(tmp_path)), overrides)[0] == 0
+    # Same commit, different bytes than staging ran: refused, prod untouched.
+    code, _, err = deploy(["--env", "prod"], Demo(bundle(tmp_path, b"rebuilt")), overrides)
+    assert code == 2 and "bundle.bin built here has sha256" in err and "staging ran" in err
+    assert keys(moto, "prod-artifacts") == []
+
+    code, out, err = deploy(["--env", "prod"], project, overrides)
     assert code == 0, err
-    assert out.startswith("[PROD]") and fn.calls[0].release_tag == "v1.0.0"
+    assert out.startswith("[PROD]") and project.calls[0].release_tag == "v1.0.0"
     last = ledger.last_successful(config_for("prod", overrides), "demo")
     assert last is not None and last.tag == "v1.0.0" and last.version == "v1.0.0"
+    staged = ledger.deployed(config_for("staging", overrides), "demo", demo_repo.head)
+    assert staged is not None and last.digests() == staged.digests()
 
     # A new commit on top of the release is not a release.
     demo_repo.commit("after the release")
-    code, _, err = deploy(["--env", "prod"], Recorder(), overrides)
+    code, _, err = deploy(["--env", "prod"], Demo(), overrides)
     assert code == 2 and "no release tag" in err
 
 
@@ -169,27 +271,25 @@ def test_a_held_lock_blocks_a_second_deploy(
     demo_repo: DemoRepo, buckets: dict[str, str], overrides: dict[str, str]
 ) -> None:
     config = config_for("dev", overrides)
-    held = lock.acquire(config, project="other", sha="f" * 40, actor="alice", timeout=0)
-    fn = Recorder()
-    code, _, err = deploy(["--env", "dev", "--lock-timeout", "0.2"], fn, overrides)
-    assert code == 1 and not fn.calls
-    assert "holds the lock" in err and "other @ ffffffffffff by alice" in err
+    held = lock.acquire(config, "deploy", holder="other deploy by alice", timeout=0)
+    project = Demo()
+    code, _, err = deploy(["--env", "dev", "--lock-timeout", "0.2"], project, overrides)
+    assert code == 1 and not project.calls
+    assert "deploy lock is held by other deploy by alice" in err
     lock.release(config, held)
-    assert deploy(["--env", "dev"], fn, overrides)[0] == 0
+    assert deploy(["--env", "dev"], project, overrides)[0] == 0
 
 
-def test_upload_artifact_skips_identical_bytes(
-    demo_repo: DemoRepo, buckets: dict[str, str], overrides: dict[str, str], tmp_path: Path
+def test_ctx_lock_takes_a_named_lock_of_the_env(
+    demo_repo: DemoRepo, buckets: dict[str, str], overrides: dict[str, str]
 ) -> None:
-    artifact = tmp_path / "flows.zip"
-    artifact.write_bytes(b"flow code")
-    uris: list[str] = []
+    seen: list[dict[str, Any] | None] = []
 
-    def upload(ctx: DeployContext) -> None:
-        uris.append(ctx.upload_artifact(artifact, "flows.zip"))
+    class Warehouse(Demo):
+        def apply(self, ctx: DeployContext) -> None:
+            with ctx.lock("warehouse"):
+                seen.append(lock.current_holder(ctx.config, "warehouse"))
 
-    out = io.StringIO()
-    assert run_deploy("demo", upload, ["--env", "dev"], overrides=overrides, out=out) == 0
-    assert run_deploy("demo", upload, ["--env", "dev"], overrides=overrides, out=out) == 0
-    assert uris[0] == f"s3://dev-artifacts/demo/{demo_repo.head}/flows.zip" == uris[1]
-    assert "uploaded flows.zip" in out.getvalue() and "artifact unchanged" in out.getvalue()
+    assert deploy(["--env", "dev"], Warehouse(), overrides)[0] == 0
+    assert seen[0] is not None and seen[0]["holder"].startswith("demo deploy @")
+    assert lock.current_holder(config_for("dev", overrides), "warehouse") is None

@@ -1,15 +1,14 @@
-"""The per-environment deploy lock: conditional writes on a real moto server."""
+"""Named per-env locks with a heartbeat: conditional writes on a real moto server."""
 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+import time
 
 import pytest
 
 import finks_config
 from finks_deploy import LockHeldError, lock
-from finks_deploy.store import ArtifactStore
 from finks_deploy.tests.conftest import DemoRepo
 
 
@@ -20,7 +19,7 @@ def dev(
     return finks_config.load_config(None, "dev", overrides)
 
 
-def test_only_one_of_many_concurrent_deploys_gets_the_lock(dev: finks_config.Config) -> None:
+def test_only_one_of_many_concurrent_holders_gets_the_lock(dev: finks_config.Config) -> None:
     winners: list[str] = []
     losers: list[str] = []
     barrier = threading.Barrier(6)
@@ -28,7 +27,7 @@ def test_only_one_of_many_concurrent_deploys_gets_the_lock(dev: finks_config.Con
     def contend(name: str) -> None:
         barrier.wait()
         try:
-            lock.acquire(dev, project=name, sha="a" * 40, actor=name, timeout=0)
+            lock.acquire(dev, "deploy", holder=name, timeout=0)
             winners.append(name)
         except LockHeldError:
             losers.append(name)
@@ -39,53 +38,64 @@ def test_only_one_of_many_concurrent_deploys_gets_the_lock(dev: finks_config.Con
     for thread in threads:
         thread.join()
     assert len(winners) == 1 and len(losers) == 5
-    holder = lock.current_holder(dev)
-    assert holder is not None and holder["project"] == winners[0]
+    holder = lock.current_holder(dev, "deploy")
+    assert holder is not None and holder["holder"] == winners[0]
 
 
 def test_waiter_gets_the_lock_once_the_holder_releases(dev: finks_config.Config) -> None:
-    held = lock.acquire(dev, project="first", sha="a" * 40, actor="ci", timeout=0)
+    held = lock.acquire(dev, "deploy", holder="first deploy", timeout=0)
     messages: list[str] = []
     timer = threading.Timer(0.5, lock.release, args=(dev, held))
     timer.start()
     second = lock.acquire(
-        dev,
-        project="second",
-        sha="b" * 40,
-        actor="ci",
-        timeout=20,
-        poll=0.1,
-        progress=messages.append,
+        dev, "deploy", holder="second deploy", timeout=20, poll=0.1, progress=messages.append
     )
     timer.join()
-    assert "waiting for the deploy lock: first @" in messages[0]
-    assert lock.current_holder(dev) == second.body
+    assert messages[0].startswith("waiting for the deploy lock: first deploy on ")
+    assert lock.current_holder(dev, "deploy") == second.body
     assert lock.release(dev, second)
 
 
-def test_expired_lock_is_taken_over(dev: finks_config.Config) -> None:
-    long_ago = datetime.now(UTC) - timedelta(hours=3)
-    stale = lock.acquire(dev, project="crashed", sha="c" * 40, actor="ci", now=lambda: long_ago)
+def test_heartbeat_keeps_a_long_holder_s_lock(dev: finks_config.Config) -> None:
+    """A holder that outlives its ttl keeps the lock while it renews it."""
+    # ttl 3 s, renewed every 0.25 s: generous enough for a loaded 2-core CI machine.
+    with lock.named_lock(dev, "deploy", holder="long pulumi up", ttl=3.0, heartbeat=0.25):
+        started = time.monotonic()
+        with pytest.raises(LockHeldError, match="held by long pulumi up"):
+            lock.acquire(dev, "deploy", holder="impatient", timeout=7.0, poll=0.1)
+        assert time.monotonic() - started >= 7.0  # waited over two ttls, never took over
+        assert lock.current_holder(dev, "deploy")["holder"] == "long pulumi up"  # type: ignore[index]
+    assert lock.current_holder(dev, "deploy") is None
+
+
+def test_a_holder_that_stopped_renewing_is_taken_over(dev: finks_config.Config) -> None:
+    crashed = lock.acquire(dev, "deploy", holder="crashed deploy", ttl=0.5, timeout=0)
     messages: list[str] = []
     fresh = lock.acquire(
-        dev, project="next", sha="d" * 40, actor="ci", timeout=0, progress=messages.append
+        dev, "deploy", holder="next deploy", timeout=10, poll=0.1, progress=messages.append
     )
-    assert "took over an expired deploy lock (crashed @" in messages[0]
-    # The crashed holder coming back must not delete the new holder's lock.
-    assert not lock.release(dev, stale)
-    assert lock.current_holder(dev) == fresh.body
+    assert any("took over the deploy lock: crashed deploy" in m for m in messages)
+    # The crashed holder coming back can neither renew nor delete the new holder's lock.
+    assert not lock.renew(dev, crashed) and crashed.lost
+    assert not lock.release(dev, crashed)
+    assert lock.current_holder(dev, "deploy") == fresh.body
 
 
-def test_env_lock_is_released_when_the_body_fails(dev: finks_config.Config) -> None:
-    with pytest.raises(RuntimeError), lock.env_lock(dev, project="p", sha="e" * 40, actor="ci"):
-        assert lock.current_holder(dev) is not None
+def test_lock_is_released_when_the_body_fails(dev: finks_config.Config) -> None:
+    with pytest.raises(RuntimeError), lock.named_lock(dev, "warehouse", holder="dbt deploy"):
+        assert lock.current_holder(dev, "warehouse") is not None
         raise RuntimeError("deploy failed")
-    assert lock.current_holder(dev) is None
+    assert lock.current_holder(dev, "warehouse") is None
 
 
-def test_locks_are_per_environment(dev: finks_config.Config, overrides: dict[str, str]) -> None:
+def test_names_and_environments_are_separate_locks(
+    dev: finks_config.Config, overrides: dict[str, str]
+) -> None:
     staging = finks_config.load_config(None, "staging", overrides)
-    lock.acquire(dev, project="p", sha="f" * 40, actor="ci", timeout=0)
-    held = lock.acquire(staging, project="p", sha="f" * 40, actor="ci", timeout=0)
-    assert ArtifactStore(staging).get_json(lock.LOCK_KEY) is not None
-    assert lock.release(staging, held)
+    with lock.named_lock(dev, "deploy", holder="a"), lock.named_lock(dev, "warehouse", holder="b"):
+        held = lock.acquire(staging, "deploy", holder="c", timeout=0)
+        assert lock.current_holder(dev, "warehouse")["holder"] == "b"  # type: ignore[index]
+        assert lock.lock_uri(staging, "deploy") == (
+            "s3://staging-artifacts/deploys/_locks/deploy.json"
+        )
+        assert lock.release(staging, held)

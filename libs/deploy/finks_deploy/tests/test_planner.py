@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,10 @@ import pytest
 
 import finks_config
 import finks_config.aws
-from finks_deploy import PlanError, ledger, ledger_cli, plan_cli
+from finks_deploy import PlanError, ledger, ledger_cli, pants_graph, plan_cli
 from finks_deploy.planner import make_plan
-from finks_deploy.scenarios import ALL, SCENARIOS, Scenario, ScenarioRepo
-from finks_deploy.tests.conftest import repo_source
+from finks_deploy.tests.conftest import BrokenAccount, repo_source
+from finks_deploy.tests.scenarios import ALL, SCENARIOS, Scenario, ScenarioRepo
 
 
 @pytest.fixture(scope="session")
@@ -36,16 +37,19 @@ def scenario_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario
         repo_source("pants.toml").read_text(),
         extra_files=real_env_files,
     )
-    saved = os.environ.get("FINKS_PLAN_INSIDE_PANTS")
+    names = ("FINKS_PLAN_INSIDE_PANTS", pants_graph.CACHE_VARIABLE)
+    saved = {name: os.environ.get(name) for name in names}
     os.environ["FINKS_PLAN_INSIDE_PANTS"] = "0"  # a separate repo: its own warm pantsd is fine
+    os.environ[pants_graph.CACHE_VARIABLE] = str(tmp_path_factory.mktemp("cache"))
     try:
         yield repo
     finally:
         repo.stop_pantsd()
-        if saved is None:
-            os.environ.pop("FINKS_PLAN_INSIDE_PANTS", None)
-        else:
-            os.environ["FINKS_PLAN_INSIDE_PANTS"] = saved
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 # Editing pants.toml restarts the repository's pantsd: that scenario runs last (below).
@@ -96,7 +100,7 @@ def test_cli_json_and_text(
         "ingestion": ["ingestion/finks_ingestion/client.py"],
         "pipelines": ["ingestion/finks_ingestion/client.py"],
     }
-    assert capsys.readouterr().err.startswith("[DEV] planning deploys to dev")
+    assert capsys.readouterr().err.startswith("[DEV] planning deploys\n")
 
     github_output = scenario_repo.root.parent / "github_output"
     monkeypatch.setenv("GITHUB_OUTPUT", str(github_output))
@@ -140,6 +144,8 @@ def test_base_auto_reads_the_ledger(
     # Everything deployed at the base: only what the change reaches.
     for project in ALL:
         ledger.record(config, _ok(project, scenario_repo.base))
+    shipped = {"worker.pex": {"sha256": "5" * 64, "size": 1, "key": "k"}}
+    ledger.record(config, replace(_ok("infrastructure", scenario_repo.base), artifacts=shipped))
     data = plan_auto()
     assert data["projects"] == ["dbt", "pipelines"] and data["base"] == "auto"
     assert data["bases"] == dict.fromkeys(data["all_projects"], scenario_repo.base)
@@ -157,6 +163,17 @@ def test_base_auto_reads_the_ledger(
     assert ledger.was_deployed(config, "ingestion", head)
     assert ledger.was_deployed(config, "infrastructure", head)
     assert not ledger.was_deployed(config, "pipelines", head)
+    carried = ledger.deployed(config, "infrastructure", head)
+    assert carried is not None and carried.artifacts == shipped  # the digests prod must match
+
+    # A dirty-tree deploy of ingestion at the head: never a base, and ingestion redeploys.
+    ledger.record(config, replace(_ok("ingestion", head), dirty=True, diff_digest="e" * 64))
+    data = plan_auto()
+    assert data["projects"] == ["ingestion", "pipelines"]
+    assert data["reasons"]["ingestion"][0].startswith(
+        f"(running a dirty-tree deploy of {head[:12]}, diff eeeeeeeeeeee"
+    )
+    assert data["bases"]["ingestion"] == head  # the carried clean record stays the base
 
 
 def _ok(project: str, sha: str) -> ledger.LedgerRecord:
@@ -201,3 +218,86 @@ def test_head_other_than_the_checkout(scenario_repo: ScenarioRepo) -> None:
 @pytest.mark.parametrize("scenario", PANTS_TOML_RULES, ids=[s.name for s in PANTS_TOML_RULES])
 def test_rule_pants_toml_last(scenario_repo: ScenarioRepo, scenario: Scenario) -> None:
     check_rule(scenario_repo, scenario)
+
+
+def test_base_auto_without_ledger_access_says_what_it_needs(
+    scenario_repo: ScenarioRepo,
+    broken_account: BrokenAccount,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """16.3: one line naming the access --base auto needs, or the explicit alternative."""
+    monkeypatch.setenv("FINKS_ROOT", str(scenario_repo.root))
+    monkeypatch.chdir(scenario_repo.root)
+    scenario_repo.apply(SCENARIOS[0])
+    before = broken_account.objects()
+    out = io.StringIO()
+    assert plan_cli.main(["--env", "dev", "--base", "auto"], out=out) == 2
+    err = capsys.readouterr().err
+    (line,) = (x for x in err.splitlines() if ": error: " in x)
+    assert line.startswith("[DEV] plan: error: --base auto reads the dev deploy ledger")
+    assert broken_account.expect in line
+    assert "read access to s3://dev-artifacts/deploys/*" in line and "--base REV" in line
+    assert out.getvalue() == "" and broken_account.objects() == before
+
+
+def test_a_clean_tree_s_graph_is_read_once(
+    scenario_repo: ScenarioRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tree fixes the graph: a second plan of the same clean tree runs no ./pants."""
+    scenario = next(s for s in SCENARIOS if s.name.startswith("ingestion code"))
+    head = scenario_repo.apply(scenario)
+    first = make_plan(scenario_repo.root, "dev", scenario_repo.base, head)
+
+    def no_pants(*args: object, **kwargs: object) -> str:
+        raise AssertionError("./pants ran although the graph of this tree is cached")
+
+    monkeypatch.setattr(pants_graph, "run_pants", no_pants)
+    again = make_plan(scenario_repo.root, "dev", scenario_repo.base, head)
+    assert again.to_json() == first.to_json()
+    # A dirty tree is not that tree: no cache.
+    (scenario_repo.root / "ingestion" / "finks_ingestion" / "new.py").write_text("x = 1\n")
+    try:
+        with pytest.raises(AssertionError, match="cached"):
+            make_plan(scenario_repo.root, "dev", scenario_repo.base, head)
+    finally:
+        (scenario_repo.root / "ingestion" / "finks_ingestion" / "new.py").unlink()
+
+
+def test_a_prod_plan_applies_the_release_rule_before_the_approval_gate(
+    scenario_repo: ScenarioRepo,
+    monkeypatch: pytest.MonkeyPatch,
+    moto: object,
+    overrides: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("FINKS_ROOT", str(scenario_repo.root))
+    monkeypatch.chdir(scenario_repo.root)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", overrides["AWS_ENDPOINT_URL"])
+    scenario = next(s for s in SCENARIOS if s.name.startswith("ingestion code"))
+    head = scenario_repo.apply(scenario)
+    staging = finks_config.load_config(None, "staging")
+    finks_config.aws.client(staging, "s3").create_bucket(
+        Bucket=staging.artifacts_bucket,
+        CreateBucketConfiguration={"LocationConstraint": staging.aws_region},
+    )
+
+    def plan_prod() -> tuple[int, str]:
+        code = plan_cli.main(["--env", "prod", "--base", scenario_repo.base, "--format", "text"])
+        return code, capsys.readouterr().err
+
+    code, err = plan_prod()  # no tag at all
+    assert code == 2 and "has no release tag" in err
+    subprocess.run(["git", "-C", str(scenario_repo.root), "tag", "v2.0.0-rc.1"], check=True)
+    code, err = plan_prod()
+    assert code == 2 and "v2.0.0-rc.1 is a prerelease tag" in err
+    subprocess.run(["git", "-C", str(scenario_repo.root), "tag", "v2.0.0"], check=True)
+    code, err = plan_prod()  # staging never ran it
+    assert code == 2 and "prod refuses ingestion at" in err and "Deploy it to staging" in err
+    for project in ("ingestion", "pipelines"):
+        ledger.record(staging, replace(_ok(project, head), environment="staging"))
+    code, err = plan_prod()
+    assert code == 0, err
+    ledger.mark_health(staging, "pipelines", head, healthy=False, reason="stale gold")
+    code, err = plan_prod()
+    assert code == 2 and "marked this deploy unhealthy (stale gold)" in err

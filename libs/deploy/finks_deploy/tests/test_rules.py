@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from finks_deploy.errors import PlanError
 from finks_deploy.pants_graph import PantsGraph, order_projects, spec_path
 from finks_deploy.rules import FileKind, classify, file_environment, is_doc
 
@@ -83,9 +84,23 @@ def test_graph_closure_and_order() -> None:
     graph = PantsGraph.from_peek(peek, ["app/BUILD", "lib/BUILD"])
     assert graph.deploy_targets() == {"app": "app:deploy"}
     assert graph.files_of("app") == {"app/m.py", "lib/x.py", "app/BUILD", "lib/BUILD"}
-    assert order_projects(["pipelines", "zeta", "infrastructure", "dbt"]) == [
-        "infrastructure",
-        "dbt",
-        "pipelines",
-        "zeta",
+
+
+def test_deploy_order_comes_from_the_build_files_tags() -> None:
+    def deploy_target(project: str, *after: str) -> dict[str, object]:
+        tags = [f"deploy-after:{p}" for p in after]
+        return {"address": f"{project}:deploy", "target_type": "pex_binary", "tags": tags}
+
+    peek = [
+        deploy_target("pipelines", "dbt", "ingestion"),
+        deploy_target("dbt", "infrastructure", "ingestion"),
+        deploy_target("ingestion", "infrastructure"),
+        deploy_target("infrastructure"),
+        deploy_target("zeta", "nonexistent"),
     ]
+    graph = PantsGraph.from_peek(peek)
+    assert graph.projects() == ["infrastructure", "ingestion", "dbt", "pipelines", "zeta"]
+    # Untagged projects come by name; a cycle is a build error, not a silent order.
+    assert order_projects({"b": set(), "a": set()}) == ["a", "b"]
+    with pytest.raises(PlanError, match="cycle"):
+        order_projects({"a": {"b"}, "b": {"a"}})
