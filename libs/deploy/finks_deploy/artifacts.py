@@ -62,7 +62,8 @@ class Uploaded:
     promote: bool = True
 
     def to_json(self) -> dict[str, Any]:
-        return {"sha256": self.sha256, "size": self.size, "key": self.key}
+        # promote: whether prod must receive the same bytes staging ran (False: per env).
+        return {"sha256": self.sha256, "size": self.size, "key": self.key, "promote": self.promote}
 
 
 def file_sha256(path: Path) -> str:
