@@ -210,6 +210,16 @@ def _env_from_argv(argv: Sequence[str]) -> str | None:
     return found
 
 
+def _asks_for_help(argv: Sequence[str]) -> bool:
+    """Whether ``-h``/``--help`` comes before any ``--``."""
+    for item in argv:
+        if item == "--":
+            return False
+        if item in ("-h", "--help"):
+            return True
+    return False
+
+
 def _select_env(
     argv: Sequence[str], *, env_required: bool, default_env: Environment | None
 ) -> Environment:
@@ -259,6 +269,13 @@ def run_cli(
         env = _select_env(raw, env_required=env_required, default_env=default_env)
     except ConfigError as exc:
         print(f"[?] {title}", file=stdout, flush=True)
+        if parser is not None and _asks_for_help(raw):
+            try:  # --help needs no environment: argparse prints it and exits 0
+                parser.parse_args(raw)
+            except SystemExit as done:
+                return done.code if isinstance(done.code, int) else EXIT_USAGE
+            except UsageError:
+                pass  # a usage error alongside --help: report the environment problem
         return fail("[?]", exc, None, [])
     print(f"{env.indicator} {title}", file=stdout, flush=True)
     try:

@@ -15,7 +15,7 @@ from finks_config.endpoints import endpoint_key
 from finks_config.envfiles import is_personal_env_file
 from finks_config.environment import Environment
 from finks_config.loader import ENV_VAR_SOURCE, OVERRIDE_SOURCE
-from finks_config.ownership import mentioned_environments, owner_for
+from finks_config.ownership import mentioned_environments, most_sensitive, owner_for
 from finks_config.secrets import is_secret_key, looks_like_secret
 from finks_config.urls import is_loopback_url
 
@@ -30,8 +30,7 @@ _RESOURCE_SUFFIXES = ("BUCKET", "PREFIX", "DATABASE", "_DB", "SCHEMA", "LOCATION
 def _url_owner(url: str, own: Environment) -> Environment | None:
     """Another environment a URL's host or path names (``prefect.prod.example.com``)."""
     parsed = urlparse(url)
-    others = mentioned_environments(f"{parsed.hostname or ''}/{parsed.path}") - {own}
-    return max(others, key=list(Environment).index) if others else None
+    return most_sensitive(mentioned_environments(f"{parsed.hostname or ''}/{parsed.path}") - {own})
 
 
 def _is_local_host(url: str) -> bool:

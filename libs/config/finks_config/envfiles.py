@@ -25,8 +25,6 @@ from finks_config.paths import display_path
 _KEY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _LEADING_KEY = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=")
 PERSONAL_SUFFIX = ".local"
-# The glob git and Pants use for the same rule (.gitignore, `!.env.*.local` in BUILD files).
-PERSONAL_GLOB = ".env.*.local"
 
 
 def is_env_file(path: str | PurePath) -> bool:

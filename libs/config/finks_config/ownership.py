@@ -18,6 +18,8 @@ the doctor's contamination checks, so both judge a name the same way:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from functools import cache
 from typing import TYPE_CHECKING
 
 from finks_config.environment import ALIASES, Environment
@@ -30,6 +32,7 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A
 _ALIAS_OWNER: dict[str, Environment] = {
     alias: Environment(env) for env, aliases in ALIASES.items() for alias in aliases
 }
+_SENSITIVITY = list(Environment)  # least to most sensitive: local, dev, staging, prod
 
 
 def name_words(name: str) -> list[str]:
@@ -59,13 +62,22 @@ def owner_of_name(name: str) -> Environment | None:
 
 def mentioned_environments(name: str) -> set[Environment]:
     """Every environment whose word (any alias) appears anywhere in ``name``."""
-    return {_ALIAS_OWNER[word] for word in name_words(name) if word in _ALIAS_OWNER}
+    return _mentioned(name_words(name))
 
 
-def _foreign_prefixes(config: Config) -> dict[str, Environment]:
+def _mentioned(words: list[str]) -> set[Environment]:
+    return {_ALIAS_OWNER[word] for word in words if word in _ALIAS_OWNER}
+
+
+def most_sensitive(envs: Iterable[Environment]) -> Environment | None:
+    """The most sensitive of ``envs`` (prod over staging over dev over local), None if empty."""
+    chosen = list(envs)
+    return max(chosen, key=_SENSITIVITY.index) if chosen else None
+
+
+@cache
+def _foreign_prefixes(prefix: str, own: Environment) -> tuple[tuple[str, Environment], ...]:
     """Another env's variant of a custom prefix: ``acme-dev`` -> ``acme-prod``, ``acme-staging``."""
-    prefix = config.s3_bucket_prefix
-    own = config.environment
     result: dict[str, Environment] = {}
     for alias in ALIASES[own.value]:
         pattern = re.compile(rf"(?<![a-z0-9]){re.escape(alias)}(?![a-z0-9])")
@@ -73,7 +85,7 @@ def _foreign_prefixes(config: Config) -> dict[str, Environment]:
             for env in Environment:
                 if env is not own:
                     result[pattern.sub(env.value, prefix, count=1)] = env
-    return result
+    return tuple(result.items())
 
 
 def _starts_with(name: str, head: str) -> bool:
@@ -88,16 +100,15 @@ def owner_for(config: Config, name: str) -> Environment | None:
         return None
     if _starts_with(lowered, config.s3_bucket_prefix):
         return None
-    for foreign, env in _foreign_prefixes(config).items():
+    for foreign, env in _foreign_prefixes(config.s3_bucket_prefix, config.environment):
         if _starts_with(lowered, foreign):
             return env
-    leading = owner_of_name(resource)
+    words = name_words(resource)
+    leading = _ALIAS_OWNER.get(words[0]) if words else None
     if leading is config.environment:
         return None
-    others = mentioned_environments(resource) - {config.environment}
-    if not others:
-        return None
+    others = _mentioned(words) - {config.environment}
     if leading in others:
         return leading
-    # Several other environments named: report the most sensitive one.
-    return max(others, key=list(Environment).index)
+    # Several other environments named: report the most sensitive one (None if none).
+    return most_sensitive(others)

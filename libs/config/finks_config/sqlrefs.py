@@ -128,6 +128,8 @@ _KEYWORDS = {
     "rows",
     "tablesample",
 }
+# Words that cannot be a table's alias.
+_NOT_AN_ALIAS = frozenset(_KEYWORDS | _TABLE_CONTEXT)
 
 
 @dataclass(frozen=True)
@@ -229,7 +231,7 @@ def sql_references(sql: str) -> list[SqlReference]:
                 if (
                     index < len(tokens)
                     and tokens[index][0] in ("word", "quoted")
-                    and (tokens[index][1].lower() not in _KEYWORDS | _TABLE_CONTEXT)
+                    and tokens[index][1].lower() not in _NOT_AN_ALIAS
                 ):
                     index += 1
                 if index < len(tokens) and tokens[index][0] == "comma":

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from finks_config.environment import Environment
 from finks_config.errors import ConfigValidationError
-from finks_config.ownership import mentioned_environments, owner_of_name
+from finks_config.ownership import mentioned_environments, most_sensitive, owner_of_name
 
 if TYPE_CHECKING:
     from finks_config.settings import Config
@@ -32,8 +32,7 @@ def validate_config(config: Config) -> None:
 
     prefix_owner = owner_of_name(config.s3_bucket_prefix)
     if prefix_owner is None:
-        others = mentioned_environments(config.s3_bucket_prefix) - {env}
-        prefix_owner = max(others, key=list(Environment).index) if others else None
+        prefix_owner = most_sensitive(mentioned_environments(config.s3_bucket_prefix) - {env})
     if env is Environment.PROD and config.s3_bucket_prefix != "prod":
         problems.append(
             f"{where('S3_BUCKET_PREFIX')}={config.s3_bucket_prefix}: prod requires exactly 'prod'"

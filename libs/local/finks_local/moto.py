@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from finks_local.ports import LOOPBACK, free_port, wait_http
+from finks_local.ports import LOOPBACK, free_port
 from finks_local.processes import ChildServer, ManagedProcess, ProcessRegistry, python_env
 
 DEFAULT_ACCOUNT_ID = "123456789012"
@@ -114,7 +114,6 @@ def start_moto(
     initial_no_auth_actions: int | None = None,
     port: int = 0,
     host: str = LOOPBACK,
-    extra_env: Mapping[str, str] | None = None,
     timeout: float = 60.0,
     name: str | None = None,
 ) -> MotoServer:
@@ -122,7 +121,7 @@ def start_moto(
     if not re.fullmatch(r"\d{12}", account_id):
         raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
     chosen = port or free_port(host)
-    env = {"MOTO_ACCOUNT_ID": account_id, **dict(extra_env or {})}
+    env = {"MOTO_ACCOUNT_ID": account_id}
     if initial_no_auth_actions is not None:
         env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(initial_no_auth_actions)
     label = name or f"moto server (account {account_id})"
@@ -133,13 +132,7 @@ def start_moto(
         log_path,
     )
     url = f"http://{host}:{chosen}"
-    try:
-        wait_http(
-            f"{url}/moto-api/", timeout=timeout, what=label, alive=process.running, log=log_path
-        )
-    except BaseException:
-        process.stop()
-        raise
+    process.wait_ready(f"{url}/moto-api/", timeout=timeout)
     return MotoServer(
         url=url,
         account_id=account_id,
@@ -155,7 +148,6 @@ def running_moto(
     account_id: str = DEFAULT_ACCOUNT_ID,
     initial_no_auth_actions: int | None = None,
     port: int = 0,
-    extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[MotoServer]:
     """One moto server for the `with` block (log and PID file in `workdir` or a temp dir)."""
     with tempfile.TemporaryDirectory(prefix="finks-moto-") as tmp:
@@ -168,7 +160,6 @@ def running_moto(
                 account_id=account_id,
                 initial_no_auth_actions=initial_no_auth_actions,
                 port=port,
-                extra_env=extra_env,
             )
         finally:
             registry.stop_all()

@@ -11,7 +11,7 @@ import socket
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 LOOPBACK = "127.0.0.1"
@@ -22,18 +22,6 @@ def free_port(host: str = LOOPBACK) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
-
-
-def wait_for_port(host: str, port: int, timeout: float = 30.0) -> None:
-    """Block until something accepts connections on host:port, or raise TimeoutError."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection((host, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on {host}:{port} after {timeout:.0f}s")
 
 
 def _log_tail(log: Path | None, chars: int = 1500) -> str:
@@ -49,7 +37,6 @@ def wait_http(
     what: str,
     alive: Callable[[], bool] = lambda: True,
     log: Path | None = None,
-    headers: Mapping[str, str] | None = None,
 ) -> None:
     """Block until `url` answers below 500.
 
@@ -57,10 +44,9 @@ def wait_http(
     during start-up; TimeoutError after `timeout` seconds.
     """
     deadline = time.monotonic() + timeout
-    request = urllib.request.Request(url, headers=dict(headers or {}))  # noqa: S310 - loopback
     while True:
         try:
-            with urllib.request.urlopen(request, timeout=2) as resp:  # noqa: S310 - loopback
+            with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - loopback
                 if resp.status < 500:
                     return
         except urllib.error.HTTPError as error:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import contextlib
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from finks_local.ports import LOOPBACK, free_port, wait_http
+from finks_local.ports import LOOPBACK, free_port
 from finks_local.processes import ChildServer, ManagedProcess, ProcessRegistry, python_env
 
 SERVER_START = (sys.executable, "-m", "prefect", "server", "start")
@@ -27,7 +27,6 @@ _CLIENT_ONLY = (
     "PREFECT_API_URL",
     "PREFECT_API_KEY",
     "PREFECT_API_AUTH_STRING",
-    "PEX_EXTRA_SYS_PATH",
 )
 
 
@@ -58,7 +57,6 @@ def server_env(
     ui: bool = False,
     auth_string: str | None = None,
     scheduler: bool = False,
-    extra_env: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The server's environment: our sys.path, its own home, quiet, options applied."""
     flag = {True: "true", False: "false"}
@@ -77,7 +75,6 @@ def server_env(
         env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = database_url
     if auth_string:
         env["PREFECT_SERVER_API_AUTH_STRING"] = auth_string
-    env.update(extra_env or {})
     child = python_env(env)
     for key in _CLIENT_ONLY:
         child.pop(key, None)
@@ -95,7 +92,6 @@ def start_prefect_server(
     port: int = 0,
     host: str = LOOPBACK,
     log_path: Path | None = None,
-    extra_env: Mapping[str, str] | None = None,
     timeout: float = 240.0,
     wait: bool = True,
 ) -> PrefectServer:
@@ -119,7 +115,6 @@ def start_prefect_server(
             ui=ui,
             auth_string=auth_string,
             scheduler=scheduler,
-            extra_env=extra_env,
         ),
         log_path or home / "server.log",
     )
@@ -138,17 +133,7 @@ def start_prefect_server(
 
 def wait_until_healthy(server: PrefectServer, timeout: float = 240.0) -> None:
     """Block until the API answers (RuntimeError if it died, TimeoutError if too slow)."""
-    try:
-        wait_http(
-            f"{server.url}/health",
-            timeout=timeout,
-            what="Prefect server",
-            alive=server.running,
-            log=server.log_path,
-        )
-    except BaseException:
-        server.process.stop()
-        raise
+    server.process.wait_ready(f"{server.url}/health", timeout=timeout)
 
 
 @contextmanager
@@ -160,7 +145,6 @@ def running_prefect_server(
     auth_string: str | None = None,
     scheduler: bool = False,
     port: int = 0,
-    extra_env: Mapping[str, str] | None = None,
     timeout: float = 240.0,
 ) -> Iterator[PrefectServer]:
     """A Prefect API for the `with` block (home: `home` or a temp dir), always stopped."""
@@ -176,7 +160,6 @@ def running_prefect_server(
                 auth_string=auth_string,
                 scheduler=scheduler,
                 port=port,
-                extra_env=extra_env,
                 timeout=timeout,
             )
         finally:

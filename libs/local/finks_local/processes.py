@@ -26,6 +26,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from finks_local.ports import wait_http
+
 PR_SET_PDEATHSIG = 1
 
 
@@ -117,6 +119,15 @@ class ManagedProcess:
             return self.log_path.read_text(errors="replace")[-chars:]
         except OSError:
             return ""
+
+    def wait_ready(self, url: str, *, timeout: float) -> None:
+        """Block until ``url`` answers below 500 (``wait_http``); stop the process if it
+        died, took longer than ``timeout`` seconds, or the wait was interrupted."""
+        try:
+            wait_http(url, timeout=timeout, what=self.name, alive=self.running, log=self.log_path)
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self, grace: float | None = None) -> None:
         if self.popen.poll() is None:

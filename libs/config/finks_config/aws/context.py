@@ -16,16 +16,16 @@ from finks_config.errors import ServiceError
 if TYPE_CHECKING:
     from finks_config.settings import Config
 
+# Parameters naming the resource of a non-S3 request, most specific first.
 _RESOURCE_KEYS = (
-    ("Bucket", "bucket"),
-    ("SecretId", "secret"),
-    ("Name", "name"),
-    ("Names", "name"),
-    ("Path", "path"),
-    ("DatabaseName", "database"),
-    ("WorkGroup", "work group"),
-    ("RoleArn", "role"),
-    ("repositoryName", "repository"),
+    "SecretId",
+    "Name",
+    "Names",
+    "Path",
+    "DatabaseName",
+    "WorkGroup",
+    "RoleArn",
+    "repositoryName",
 )
 
 
@@ -35,7 +35,7 @@ def _request_resource(params: dict[str, Any]) -> str:
     if isinstance(bucket, str):
         key = params.get("Key")
         return f"s3://{bucket}/{key}" if isinstance(key, str) else f"s3://{bucket}"
-    for name, _ in _RESOURCE_KEYS[1:]:
+    for name in _RESOURCE_KEYS:
         value = params.get(name)
         if isinstance(value, str) and value:
             return value

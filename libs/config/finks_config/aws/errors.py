@@ -237,6 +237,14 @@ def translate_aws_error(
     return None
 
 
+def aws_failure(exc: BaseException, config: Config, doing: str) -> FinksError:
+    """``exc`` translated for ``config`` (a ConfigError when it is no AWS error), saying what was
+    being done (``reading secret /dev/fmp/api_key``) unless the translation already does."""
+    translated = translate_aws_error(exc, config=config) or ConfigError(str(exc))
+    translated.doing = translated.doing or doing
+    return translated
+
+
 def _client_error(
     exc: bx.ClientError, env: Environment | None, config: Config | None
 ) -> FinksError:

@@ -22,23 +22,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from finks_config.aws.references import Reference, referenced_resources
+from finks_config.aws.references import referenced_resources
 from finks_config.aws.spans import filter_result, span_problem
 from finks_config.endpoints import endpoint_setting
-from finks_config.environment import Environment
 from finks_config.errors import IsolationError
-from finks_config.ownership import owner_for, resource_of_arn
+from finks_config.ownership import owner_for
 from finks_config.urls import is_loopback_url, url_origin
 
 if TYPE_CHECKING:
     from finks_config.settings import Config
 
 __all__ = ["IsolationGuard", "check_endpoint", "check_request", "referenced_resources"]
-
-
-def _owner(config: Config, ref: Reference) -> Environment | None:
-    name = resource_of_arn(ref.name) if ref.kind == "ARN" else ref.name
-    return owner_for(config, name)
 
 
 def _refuse(config: Config, service: str, operation: str, why: str) -> IsolationError:
@@ -53,7 +47,7 @@ def _refuse(config: Config, service: str, operation: str, why: str) -> Isolation
 def check_request(config: Config, service: str, operation: str, params: dict[str, Any]) -> None:
     """Raise IsolationError if the call would touch another environment's resources."""
     for ref in referenced_resources(service, operation, params):
-        owner = _owner(config, ref)
+        owner = owner_for(config, ref.name)
         if owner is not None:
             raise _refuse(
                 config,
@@ -115,7 +109,7 @@ class IsolationGuard:
                 str(model.service_model.service_name),
                 str(model.name),
                 parsed,
-                lambda name: owner_for(self.config, resource_of_arn(name)) is None,
+                lambda name: owner_for(self.config, name) is None,
             )
         return None
 

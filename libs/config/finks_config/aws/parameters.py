@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError  # pants: no-infer-dep
 
-from finks_config.aws.errors import translate_aws_error
+from finks_config.aws.errors import aws_failure
 from finks_config.aws.session import client
 from finks_config.errors import ConfigError, ServiceError
 from finks_config.secrets import remember_secret
@@ -27,9 +27,7 @@ def get_parameter(config: Config, name: str, *, secure: bool = False) -> str:
     try:
         response = client(config, "ssm").get_parameter(Name=name, WithDecryption=secure)
     except (ClientError, BotoCoreError) as exc:
-        translated = translate_aws_error(exc, config=config) or ConfigError(str(exc))
-        translated.doing = translated.doing or f"reading SSM parameter {name}"
-        raise translated from None
+        raise aws_failure(exc, config, f"reading SSM parameter {name}") from None
     value = str(response["Parameter"]["Value"])
     if secure:
         remember_secret(value)

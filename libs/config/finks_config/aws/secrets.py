@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import BotoCoreError, ClientError  # pants: no-infer-dep
 from pydantic import SecretStr
 
-from finks_config.aws.errors import translate_aws_error
+from finks_config.aws.errors import aws_failure
 from finks_config.aws.session import client
 from finks_config.errors import ConfigError, FinksError, ServiceError
 from finks_config.secrets import remember_secret, standin_key
@@ -55,7 +55,7 @@ def _fix(config: Config, variable: str) -> str:
 
 
 def _secret_error(exc: Exception, config: Config, path: str, variable: str) -> FinksError:
-    translated = translate_aws_error(exc, config=config) or ConfigError(str(exc))
+    translated = aws_failure(exc, config, f"reading secret {path}")
     if isinstance(translated, ServiceError) and translated.kind == "not-found":
         return ServiceError(
             f"secret {path} does not exist in the {config.environment.value} account",
@@ -64,7 +64,6 @@ def _secret_error(exc: Exception, config: Config, path: str, variable: str) -> F
             fix=_fix(config, variable),
             doing=f"reading secret {path}",
         )
-    translated.doing = translated.doing or f"reading secret {path}"
     return translated
 
 

@@ -100,6 +100,19 @@ def test_required_env_and_usage_errors_are_one_line() -> None:
     assert call(lambda cli: None, "--help", parser=parser())[0] == 0
 
 
+def test_help_needs_no_required_env(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = call(lambda cli: None, "--help", parser=parser(), env_required=True)
+    assert code == 0 and out == ["[?] demo"] and err == []
+    assert "usage: demo" in capsys.readouterr().out  # argparse prints help to sys.stdout
+    code, out, err = call(lambda cli: None, "-h", parser=parser(), env_required=True)
+    assert code == 0 and err == []
+    assert "usage: demo" in capsys.readouterr().out
+    code, _, err = call(lambda cli: None, "--", "--help", parser=parser(), env_required=True)
+    assert code == 2 and err == [
+        "[?] demo: error: --env is required (fix: pass --env local, dev, staging or prod)"
+    ]
+
+
 # --- outcomes and exit codes -----------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from finks_local.fmp.server import LOCAL_FMP_API_KEY
-from finks_local.ports import LOOPBACK, free_port, wait_http
+from finks_local.ports import LOOPBACK, free_port
 from finks_local.processes import ManagedProcess, ProcessRegistry, python_env
 
 
@@ -42,12 +42,5 @@ def start_fmp_process(
     argv += ["--as-of", as_of.isoformat(), "--api-key", api_key]
     process = registry.start("local FMP server", argv, python_env(), log_path, grace=2.0)
     url = f"http://{LOOPBACK}:{chosen}"
-    try:
-        wait_http(
-            f"{url}/stable/profile", timeout=timeout, what="local FMP server",
-            alive=process.running, log=log_path,
-        )  # fmt: skip
-    except BaseException:
-        process.stop()
-        raise
+    process.wait_ready(f"{url}/stable/profile", timeout=timeout)
     return FmpProcess(url, process)

@@ -21,7 +21,6 @@ import random
 import sys
 import threading
 import time
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
@@ -32,7 +31,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from finks_local.fmp import dataset
-from finks_local.fmp.universe import SYMBOLS
+from finks_local.fmp.universe import SYMBOLS, seed
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +40,6 @@ log = logging.getLogger(__name__)
 LOCAL_FMP_API_KEY = "local-fmp-key"
 REQUEST_FAULTS = ("429", "500", "slow", "truncated")
 ALL_FAULTS = (*REQUEST_FAULTS, "drift")
-
-
-def _seed(*parts: object) -> int:
-    return zlib.crc32("|".join(str(p) for p in parts).encode())
 
 
 def _parse_date(text: str | None) -> date | None:
@@ -155,7 +150,7 @@ class LocalFmpServer:
             attempt = self._attempts.get(request_key, 0)
             self._attempts[request_key] = attempt + 1
             streak = self._streak.get(request_key, 0)
-            rng = random.Random(_seed(self.seed, request_key, attempt))  # noqa: S311 - not crypto
+            rng = random.Random(seed(self.seed, request_key, attempt))  # noqa: S311 - not crypto
             fault: str | None = None
             if kinds and streak < self.max_consecutive_faults and rng.random() < self.fault_rate:
                 fault = rng.choice(kinds)
@@ -172,7 +167,7 @@ class LocalFmpServer:
         out: list[dict[str, Any]] = []
         for rec in records:
             ident = (dataset_name, rec.get("symbol"), rec.get("date"), rec.get("period"))
-            rng = random.Random(_seed(self.seed, "drift", *ident))  # noqa: S311 - not crypto
+            rng = random.Random(seed(self.seed, "drift", *ident))  # noqa: S311 - not crypto
             if rng.random() < self.fault_rate:
                 rec = _drifted(dataset_name, rec, rng)
                 with self._lock:
