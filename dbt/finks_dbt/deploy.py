@@ -19,7 +19,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from finks_config import Config
-from finks_config.cli import doing, error_line
+from finks_config.cli import doing
 from finks_config.progress import progress
 from finks_dbt.plan import build_plan
 from finks_dbt.runner import run_build
@@ -80,10 +80,7 @@ class DbtDeploy(Project):
             with doing(f"reading the last dbt deploy's manifest from {where}"):
                 previous, placed = previous_manifest(ctx.config, state)
         except Exception as error:  # - a dry run previews what it can
-            if not ctx.dry_run:
-                raise
-            line = error_line(error, env=ctx.env)[0]
-            ctx.log(f"dry run: cannot read the last deploy's manifest: {line}")
+            ctx.preview_failure(error, "cannot read the last deploy's manifest")
             return Selection("full", "unknown here: a real deploy compares with that manifest")
         return select_nodes(ctx.config, previous, placed, self._manifest)
 

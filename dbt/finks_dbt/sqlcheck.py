@@ -241,11 +241,6 @@ def compiled_sql(
     return statements
 
 
-def compiled_statements(config: Config) -> list[str]:
-    """The SQL of ``compiled_sql`` alone (what ``check_statements`` takes)."""
-    return [statement.sql for statement in compiled_sql(config)]
-
-
 def _cli(cli: Any) -> int:
     config = cli.config("dbt/config")
     statements = compiled_sql(config)

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from finks_config.aws import client, get_secret
-from finks_config.cli import doing, error_line
+from finks_config.cli import doing
 from finks_config.layout import DATASETS
 from finks_deploy import DeployContext, Project, deploy_main
 from finks_ingestion.bronze_tables import apply_bronze_tables, plan_bronze_tables, table_name
@@ -36,9 +36,7 @@ class IngestionDeploy(Project):
             with doing(f"reading the Glue database {config.bronze_database}"):
                 client(config, "glue").get_database(Name=config.bronze_database)
         except Exception as error:  # - a dry run previews what it can
-            if not ctx.dry_run:
-                raise
-            ctx.log(f"dry run: a real deploy would stop here: {error_line(error, env=ctx.env)[0]}")
+            ctx.preview_failure(error)
             return
         ctx.log(f"FMP secret {path} resolves; Glue database {config.bronze_database} exists")
 
@@ -47,9 +45,7 @@ class IngestionDeploy(Project):
             with doing(f"comparing the bronze tables in {ctx.config.bronze_database}"):
                 changes = plan_bronze_tables(ctx.config)
         except Exception as error:  # - a dry run previews what it can
-            if not ctx.dry_run:
-                raise
-            ctx.log(f"dry run: cannot read Glue ({error_line(error, env=ctx.env)[0]})")
+            ctx.preview_failure(error, "cannot read Glue ({error})")
             for dataset in DATASETS:
                 table = f"{ctx.config.bronze_database}.{table_name(dataset)}"
                 ctx.log(f"dry run: would create or update Glue table {table}")

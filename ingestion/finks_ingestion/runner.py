@@ -26,7 +26,14 @@ from botocore.exceptions import BotoCoreError, ClientError  # pants: no-infer-de
 
 from finks_config import Config, ConfigError
 from finks_config.aws import get_secret
-from finks_config.layout import QUARANTINE_PREFIX, SOURCE, bronze_key, bronze_prefix, quarantine_key
+from finks_config.layout import (
+    PARTITION_KEY,
+    QUARANTINE_PREFIX,
+    SOURCE,
+    bronze_key,
+    bronze_prefix,
+    quarantine_key,
+)
 from finks_config.progress import NO_PROGRESS, Progress
 from finks_ingestion.bronze import (
     SCHEMA_VERSION,
@@ -164,7 +171,7 @@ def run_ingestion(
     known = {dataset: marks.known_symbols(dataset) for dataset in chosen}
     existing: set[str] = set()
     for dataset in chosen:
-        partition = f"{bronze_prefix(dataset)}ingest_date={as_of.isoformat()}/"
+        partition = f"{bronze_prefix(dataset)}{PARTITION_KEY}={as_of.isoformat()}/"
         existing |= writer.existing_keys(partition)
         existing |= writer.existing_keys(QUARANTINE_PREFIX + partition)
     pairs = [(dataset, symbol) for symbol in chosen_symbols for dataset in chosen]

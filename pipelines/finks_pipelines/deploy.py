@@ -26,7 +26,7 @@ from prefect.client.orchestration import SyncPrefectClient
 
 import finks_config.aws
 from finks_config import ConfigError, Environment, load_config
-from finks_config.cli import doing, error_line
+from finks_config.cli import doing
 from finks_deploy import Artifact, DeployContext, Project, deploy_main
 from finks_pipelines import automations, limits, local_run, runtime
 from finks_pipelines.deployments import (
@@ -39,6 +39,7 @@ from finks_pipelines.deployments import (
 )
 from finks_pipelines.flows import MEDALLION
 from finks_pipelines.local_stack import LocalStack, local_paths, running_local_stack
+from finks_pipelines.notify import SLACK_NAME, SLACK_SERVICE
 from finks_pipelines.settings import (
     PROJECT_CONFIG_DIR,
     PipelinesSettings,
@@ -59,6 +60,7 @@ class PipelinesDeploy(Project):
         self.api_url: str | None = None
         self.auth: dict[str, str] = {}
         self.webhook_url: str | None = None
+        self.settings: PipelinesSettings | None = None
         self.pex: Path | None = None
         self.work_dir = Path(tempfile.gettempdir())
 
@@ -115,7 +117,8 @@ class PipelinesDeploy(Project):
             raise ConfigError(str(busy)) from None
 
     def preflight(self, ctx: DeployContext) -> None:
-        load_settings(ctx.config)  # the pipelines keys, validated (exit 2 names file and key)
+        # the pipelines keys, validated (exit 2 names file and key); kept for apply
+        self.settings = load_settings(ctx.config)
         if ctx.args.image:
             runtime.check_image_ref(ctx.args.image)
         if self.stack is not None or ctx.env is Environment.LOCAL:
@@ -127,12 +130,10 @@ class PipelinesDeploy(Project):
             self.auth = api_auth(ctx.config)
             _check_api(self.api_url, self.auth, ctx)
             self.webhook_url = finks_config.aws.get_secret(
-                ctx.config, "slack", "webhook_url"
+                ctx.config, SLACK_SERVICE, SLACK_NAME
             ).get_secret_value()
-        except Exception as error:
-            if not ctx.dry_run:
-                raise
-            ctx.log(f"dry run: a real deploy would stop here: {error_line(error, env=ctx.env)[0]}")
+        except Exception as error:  # - a dry run previews what it can
+            ctx.preview_failure(error)
             self.api_url = None
 
     def build(self, ctx: DeployContext) -> Sequence[Artifact]:
@@ -160,7 +161,8 @@ class PipelinesDeploy(Project):
         ctx.log(f"{len([a for a in changes if a.changed])} object(s) {verb}")
 
     def _apply_prefect(self, ctx: DeployContext, api_url: str, steps: int) -> list[Applied]:
-        config, settings = ctx.config, load_settings(ctx.config)
+        assert self.settings is not None  # preflight() ran
+        config, settings = ctx.config, self.settings
         digest = ctx.artifacts[WORKER_ARTIFACT].sha256 if WORKER_ARTIFACT in ctx.artifacts else None
         specs = desired_deployments(config, settings, ctx.git_sha, digest)
         done: list[Applied] = []
@@ -181,7 +183,7 @@ class PipelinesDeploy(Project):
         self, ctx: DeployContext, client: SyncPrefectClient, settings: PipelinesSettings
     ) -> list[Applied]:
         if self.webhook_url is None:
-            secret = ctx.config.secret_path("slack", "webhook_url")
+            secret = ctx.config.secret_path(SLACK_SERVICE, SLACK_NAME)
             ctx.log(f"local: no Slack webhook ({secret}); alert automations not applied")
             return []
         block, notifier = automations.ensure_slack_block(
@@ -257,7 +259,7 @@ def _check_api(api_url: str, auth: dict[str, str], ctx: DeployContext) -> None:
 def _optional_webhook(ctx: DeployContext) -> str | None:
     """``local`` alerts only when a webhook stand-in is configured."""
     try:
-        return finks_config.aws.get_secret(ctx.config, "slack", "webhook_url").get_secret_value()
+        return finks_config.aws.get_secret(ctx.config, SLACK_SERVICE, SLACK_NAME).get_secret_value()
     except ConfigError:
         return None
 

@@ -56,10 +56,6 @@ class LocalPaths:
         return self.root / "logs"
 
     @property
-    def work(self) -> Path:
-        return self.root / "work"
-
-    @property
     def pid_file(self) -> Path:
         return self.root / "stack.pids.json"
 
@@ -82,10 +78,6 @@ class LocalStack:
     prefect_ui_url: str | None = None
     overrides: dict[str, str] = field(default_factory=dict)
     restored_objects: int = 0
-
-    @property
-    def fmp_url(self) -> str:
-        return str(self.fmp.url)
 
     def config(self, config_dir: str = PROJECT_CONFIG_DIR) -> Config:
         return load_config(config_dir, Environment.LOCAL, self.overrides)

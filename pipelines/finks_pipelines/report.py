@@ -75,15 +75,20 @@ def _day(value: Any) -> date:
     return value if type(value) is date else date.fromisoformat(str(value)[:10])
 
 
+def newest_day(query: gold.Query, schema: str) -> date:
+    """The newest trading day in gold: the report's as-of date unless one is given."""
+    newest = query(f"select max(price_date) from {schema}.fct_daily_prices")[0][0]
+    if newest is None:
+        raise LookupError(f"{schema}.fct_daily_prices is empty: run the pipeline first")
+    return _day(newest)
+
+
 def load_gold(
     query: gold.Query, schema: str, *, as_of: date | None = None, days: int = REPORT_DAYS
 ) -> GoldData:
     """Prices/volatility, companies and sector returns for the ``days`` before ``as_of``."""
     if as_of is None:
-        newest = query(f"select max(price_date) from {schema}.fct_daily_prices")[0][0]
-        if newest is None:
-            raise LookupError(f"{schema}.fct_daily_prices is empty: run the pipeline first")
-        as_of = _day(newest)
+        as_of = newest_day(query, schema)
     start = as_of - timedelta(days=days - 1)
     window = (
         f"price_date >= date '{start.isoformat()}' and price_date <= date '{as_of.isoformat()}'"
@@ -285,9 +290,9 @@ def report_local(config: Config, stack: Any, say: Say) -> Path:
     query = gold.duckdb_query(stack.paths.warehouse)
     with prefect_client(stack.prefect_url) as prefect:
         section = last_run_checks(config, prefect)
-    data_as_of = load_gold(query, config.analytics_database).as_of
-    section = section or recomputed_checks(config, query, data_as_of, gold.DUCKDB)
-    page = write_report(config, query, stack.paths.root / "report", section)
+    as_of = newest_day(query, config.analytics_database)
+    section = section or recomputed_checks(config, query, as_of, gold.DUCKDB)
+    page = write_report(config, query, stack.paths.root / "report", section, as_of=as_of)
     say(f"gold report: {page}")
     return page
 
@@ -325,7 +330,7 @@ def _handler(cli: Invocation) -> int:
     config = cli.config(PROJECT_CONFIG_DIR)
     query, dialect, out = _sources(cli, config)
     with doing(f"reading gold ({config.analytics_database})"):
-        as_of = cli.args.as_of or load_gold(query, config.analytics_database).as_of
+        as_of = cli.args.as_of or newest_day(query, config.analytics_database)
     section = _last_run(config)
     if section is None:
         with doing("running the gold checks"):

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from finks_config import Config, Environment, load_config
+from finks_config import Config, Environment
 
 Say = Callable[[str], None]
-DBT_CONFIG_DIR = "dbt/config"
 LINEAGE_MODEL = "fct_daily_prices"
 
 
@@ -51,11 +50,7 @@ def generate_docs(config: Config, work_dir: Path) -> Path:
     """
     import finks_dbt
 
-    resolved = config.resolved
-    overrides = dict(resolved.overrides) if resolved is not None else {}
-    docs_config = load_config(
-        DBT_CONFIG_DIR, config.environment, {**overrides, "DBT_WORK_DIR": str(work_dir)}
-    )
+    docs_config = finks_dbt.dbt_config(config, {"DBT_WORK_DIR": str(work_dir)})
     result, _seconds = finks_dbt.invoke_dbt(docs_config, ["docs", "generate"])
     target = work_dir / "target"
     if not result.success or not (target / "index.html").is_file():

@@ -25,6 +25,7 @@ from finks_config import Config
 from finks_config.emulation import athena_emulated, athena_emulated_note
 from finks_pipelines import gold, notify, quality
 from finks_pipelines.limits import fmp_limiter, fmp_rate_limit, slot_batch
+from finks_pipelines.progress_ui import run_progress
 from finks_pipelines.settings import (
     DBT_CONFIG_DIR,
     INGESTION_CONFIG_DIR,
@@ -123,15 +124,17 @@ def ingest_batch(
     limiter = None
     if slots_per_call:  # the env's rate limit exists: take its slots (else ingestion's own)
         limiter = fmp_limiter(pipelines_config(env, overrides), batch=slots_per_call)
-    report = run_ingestion(
-        config,
-        symbols,
-        as_of=date.fromisoformat(as_of),
-        datasets=[dataset],
-        limiter=limiter,
-        backfill_from=date.fromisoformat(backfill_from) if backfill_from else None,
-        full_refresh=full_refresh,
-    )
+    with run_progress(ingest_run_name(dataset, symbols), unit="pairs") as bar:
+        report = run_ingestion(
+            config,
+            symbols,
+            as_of=date.fromisoformat(as_of),
+            datasets=[dataset],
+            limiter=limiter,
+            backfill_from=date.fromisoformat(backfill_from) if backfill_from else None,
+            full_refresh=full_refresh,
+            progress=bar,
+        )
     if not report.ok:
         raise StageFailed(
             f"{config.indicator} {ingest_run_name(dataset, symbols)}: {'; '.join(report.failures)}"

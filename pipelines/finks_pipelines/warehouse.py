@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from finks_config import ConfigError, Environment
 from finks_config.cli import ArgumentParser, Invocation, UsageError, add_env_argument, run_cli
+from finks_pipelines.settings import PROJECT_CONFIG_DIR
 
 PROMPT = "warehouse> "
 
@@ -71,7 +72,7 @@ def repl(con: Any, stdin: TextIO, out: TextIO) -> None:
 def _handler(cli: Invocation) -> int:
     from finks_pipelines.local_stack import local_paths
 
-    config = cli.config("pipelines/config")
+    config = cli.config(PROJECT_CONFIG_DIR)
     if not config.is_local:
         raise UsageError(
             "pipelines:warehouse opens the local DuckDB warehouse",

@@ -188,7 +188,7 @@ def _prod_rule(ctx: DeployContext, check: Callable[[], None]) -> None:
     except UsageError as error:
         ctx.log(f"dry run: a real prod deploy would be refused: {error}")
     except Exception as error:  # no staging ledger access from a laptop: still a preview
-        ctx.log(f"dry run: could not check the prod rule: {error_line(error, env=ctx.env)[0]}")
+        ctx.preview_failure(error, "could not check the prod rule")
 
 
 def _preflight_bucket(ctx: DeployContext, project: Project, store: ArtifactStore) -> bool:
@@ -211,10 +211,8 @@ def _preflight_bucket(ctx: DeployContext, project: Project, store: ArtifactStore
                 )
                 return False
             store.require_bucket()
-    except Exception as error:
-        if not ctx.dry_run:
-            raise
-        ctx.log(f"dry run: a real deploy would stop here: {error_line(error, env=env)[0]}")
+    except Exception as error:  # - a dry run previews what it can
+        ctx.preview_failure(error)
     return False
 
 

@@ -92,10 +92,9 @@ def acquire(
         "host": socket.gethostname(),
         "pid": os.getpid(),
         "ttl_seconds": ttl,
-        "acquired_at": _stamp(),
     }
     while True:
-        body["renewed_at"] = body["acquired_at"] = _stamp()
+        body["acquired_at"] = body["renewed_at"] = _stamp()
         etag = store.put_json(key, body, if_none_match=True)
         if etag is not None:
             return HeldLock(name=name, owner=owner, etag=etag, body=dict(body))

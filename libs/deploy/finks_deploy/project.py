@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, TextIO
 
 import finks_config
+from finks_config.cli import error_line
 from finks_deploy import lock as locks
 from finks_deploy.artifacts import Artifact, Uploaded
 from finks_deploy.errors import DeployError
@@ -112,6 +113,20 @@ class DeployContext:
                 f" {i}/{n}; redeploy when the other one finished"
             )
         self.log(f"[{i}/{n}] {message}")
+
+    def preview_failure(
+        self, error: BaseException, what: str = "a real deploy would stop here"
+    ) -> None:
+        """A dry run previews what it can: log ``dry run: {what}: {error}``; else re-raise.
+
+        Call it from an ``except`` block. ``what`` may place the error itself with an
+        ``{error}`` field (``"cannot read Glue ({error})"``); by default it follows a colon.
+        """
+        if not self.dry_run:
+            raise error
+        line = error_line(error, env=self.env)[0]
+        said = what.format(error=line) if "{error}" in what else f"{what}: {line}"
+        self.log(f"dry run: {said}")
 
     def detail(self, key: str, value: Any) -> None:
         """Keep a JSON-able fact about this deploy in its ledger record (``details``)."""

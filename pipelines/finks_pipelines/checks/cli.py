@@ -28,7 +28,7 @@ from finks_pipelines.checks import smoke, staging
 from finks_pipelines.checks.outcome import CheckReport, write_job_summary
 from finks_pipelines.checks.settings import ChecksSettings
 from finks_pipelines.deployments import env_client
-from finks_pipelines.settings import PROJECT_CONFIG_DIR, PipelinesSettings
+from finks_pipelines.settings import PROJECT, PROJECT_CONFIG_DIR, PipelinesSettings
 
 KINDS = (staging.KIND, smoke.KIND)
 
@@ -60,7 +60,7 @@ def check_moment(when: datetime | date | None, zone: str) -> datetime:
 
 def _current_sha(config: Config) -> str:
     with doing(f"reading the pipelines deploy from the ledger in s3://{config.artifacts_bucket}"):
-        current = ledger.current(config, smoke.PROJECT)
+        current = ledger.current(config, PROJECT)
     return current.sha if current is not None else "unknown"
 
 

@@ -22,7 +22,6 @@ from finks_config.aws import client
 from finks_config.calendar import last_trading_day
 
 GOLD_MART = "fct_daily_prices"
-PARTITION_COLUMN = "price_date"
 _MAX_DEPTH = 4
 
 
@@ -60,20 +59,26 @@ def _child_prefixes(s3: Any, bucket: str, prefix: str) -> Iterator[str]:
             yield str(common["Prefix"])
 
 
-def gold_days(config: Config, mart: str = GOLD_MART, column: str = PARTITION_COLUMN) -> list[date]:
-    """Every ``column=YYYY-MM-DD`` partition of ``mart`` in the gold bucket (listing only).
+def gold_days(config: Config, mart: str = GOLD_MART) -> list[date]:
+    """Every ``{partition}=YYYY-MM-DD`` partition of ``mart`` in its bucket (listing only).
 
     Walks the table's prefix one level at a time (Iceberg puts data under
-    ``{schema}/{table}/{uuid}/data/{column}=.../``), never listing data files.
+    ``{schema}/{table}/{uuid}/data/{partition}=.../``), never listing data files. Where
+    the table lives and what it is partitioned by come from ``finks_dbt.gold_location``.
     """
+    from finks_dbt.locations import gold_location
+
+    where = gold_location(config, mart)
+    if where.partition_key is None:
+        raise ValueError(f"{mart} is not partitioned by day: no partitions to list")
     s3: Any = client(config, "s3")
     days: set[date] = set()
-    frontier = [f"{config.analytics_database}/{mart}/"]
+    frontier = [where.prefix]
     for _ in range(_MAX_DEPTH):
         deeper = []
         for prefix in frontier:
-            for child in _child_prefixes(s3, config.gold_bucket, prefix):
-                day = _partition_day(child, column)
+            for child in _child_prefixes(s3, where.bucket, prefix):
+                day = _partition_day(child, where.partition_key)
                 if day is None:
                     deeper.append(child)
                 else:

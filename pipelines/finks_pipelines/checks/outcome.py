@@ -8,7 +8,6 @@ the same findings and the same tables.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,7 +86,3 @@ def write_job_summary(report: CheckReport, path: str | None = None) -> Path | No
     with Path(target).open("a", encoding="utf-8") as summary:
         summary.write(report.markdown() + "\n")
     return Path(target)
-
-
-def render_lines(reports: Sequence[CheckReport]) -> list[str]:
-    return [line for report in reports for line in report.lines()]

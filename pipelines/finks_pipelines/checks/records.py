@@ -46,13 +46,6 @@ class RunRecord:
     stages: list[StageMetrics] = field(default_factory=list)
     checks: list[CheckOutcome] = field(default_factory=list)
 
-    @property
-    def checks_ok(self) -> bool:
-        return all(c.ok for c in self.checks)
-
-    def stage(self, name: str) -> StageMetrics | None:
-        return next((s for s in self.stages if s.stage == name), None)
-
 
 def stages_key(env: str) -> str:
     return STAGES_KEY.format(env=env)

@@ -21,19 +21,19 @@ from finks_deploy import ledger
 from finks_pipelines.checks.freshness import GOLD_MART, expected_latest_day, gold_days
 from finks_pipelines.checks.outcome import CheckReport
 from finks_pipelines.checks.settings import ChecksSettings
+from finks_pipelines.deployments import WORKER_ARTIFACT
 from finks_pipelines.flows import FLOW_BASES, MEDALLION
-from finks_pipelines.settings import PipelinesSettings
+from finks_pipelines.notify import SLACK_NAME, SLACK_SERVICE
+from finks_pipelines.settings import PROJECT, PipelinesSettings
 
 if TYPE_CHECKING:
     from finks_pipelines.notify import Notification
 
 KIND = "smoke"
-PROJECT = "pipelines"
-WORKER_ARTIFACT = "worker.pex"
 SECRETS: tuple[tuple[str, str], ...] = (
     ("fmp", "api_key"),
     ("prefect", "api_key"),
-    ("slack", "webhook_url"),
+    (SLACK_SERVICE, SLACK_NAME),
 )
 Say = Callable[[str], None]
 

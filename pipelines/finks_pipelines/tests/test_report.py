@@ -12,7 +12,13 @@ import pytest
 from finks_config import Config
 from finks_pipelines import gold
 from finks_pipelines.checks.records import CheckOutcome
-from finks_pipelines.report import ChecksSection, cumulative, load_gold, write_report
+from finks_pipelines.report import (
+    ChecksSection,
+    cumulative,
+    load_gold,
+    newest_day,
+    write_report,
+)
 
 SCHEMA = "local_analytics"
 AS_OF = date(2026, 11, 27)
@@ -85,6 +91,7 @@ def _png_size(path: Path) -> tuple[int, int]:
 
 
 def test_as_of_defaults_to_the_newest_day_in_gold(warehouse: Path) -> None:
+    assert newest_day(gold.duckdb_query(warehouse), SCHEMA) == AS_OF
     data = load_gold(gold.duckdb_query(warehouse), SCHEMA)
     assert data.as_of == AS_OF
     assert sorted(data.prices) == ["AAPL", "XOM"]
