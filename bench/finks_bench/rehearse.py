@@ -23,7 +23,9 @@ from datetime import datetime
 from pathlib import Path
 
 import finks_config
+from finks_config.cli import UsageError, error_line
 from finks_deploy.rehearsal import runner
+from finks_deploy.rehearsal.cli import scenario_names
 from finks_deploy.rehearsal.repo import ThrowawayRepo, source_files
 
 REHEARSAL_TEST = "libs/deploy/finks_deploy/rehearsal/tests:rehearsal"
@@ -97,7 +99,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scenario", action="append", help="comma-separated scenarios")
     parser.add_argument("--compare-ci", action="store_true", help="also time .ci/run's tests")
     args = parser.parse_args(argv)
-    names = [n for item in args.scenario or [] for n in item.split(",") if n] or None
+    try:
+        names = scenario_names(args.scenario) or None
+    except UsageError as error:
+        line, code = error_line(error)
+        print(f"rehearse: error: {line}", file=sys.stderr, flush=True)
+        return code
     code = rehearse(names)
     if args.compare_ci:
         code = compare_ci() or code

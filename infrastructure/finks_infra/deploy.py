@@ -19,7 +19,7 @@ from typing import TextIO
 from finks_config import Config
 from finks_config.aws import client
 from finks_config.cli import doing
-from finks_config.endpoints import credential_keys
+from finks_config.endpoints import aws_credentials
 from finks_deploy import DeployContext, Project, UsageError, deploy_main
 from finks_infra import ensure
 from finks_infra.backend import backend_url, secrets_provider
@@ -114,7 +114,7 @@ class InfrastructureDeploy(Project):
                            " account instead of `pulumi up`")  # fmt: skip
             from finks_infra.emulate import apply_stack
 
-            report = apply_stack(ctx.config, say=ctx.log)
+            report = apply_stack(ctx.config, settings=settings, say=ctx.log)
             ctx.detail("emulated", True)
             ctx.detail("changes", len(report.created) + len(report.updated))
         else:
@@ -128,11 +128,10 @@ def _steps(ctx: DeployContext) -> int:
 def _workspace_env(config: Config) -> dict[str, str]:
     """The Pulumi engine's environment: the state backend and this env's AWS credentials."""
     env = {"PULUMI_BACKEND_URL": backend_url(config), "AWS_REGION": config.aws_region}
-    standard = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
-    for ours, theirs in zip(credential_keys(config.environment), standard, strict=True):
-        value = config.raw(ours)
-        if value:
-            env[theirs] = value
+    # aws_credentials refuses half a key pair (ConfigError naming the missing variable);
+    # None leaves the engine on the default chain.
+    credentials = aws_credentials(config) or {}
+    env.update({name.upper(): value for name, value in credentials.items()})
     return env
 
 

@@ -194,11 +194,13 @@ def build_stack(settings: StackConfig, config: Config) -> FinksStack:
         repository_arn=registry.repository.arn,
         opts=opts,
     )
+    # The workers' capacity, and the cluster's default for any other service.
+    capacity_provider = "FARGATE_SPOT" if settings.worker_spot else "FARGATE"
     cluster = Cluster(
         name("cluster"),
         ClusterArgs(
             cluster_name=config.ecs_cluster,
-            default_capacity_provider="FARGATE_SPOT" if settings.worker_spot else "FARGATE",
+            default_capacity_provider=capacity_provider,
         ),
         opts,
     )
@@ -243,7 +245,7 @@ def build_stack(settings: StackConfig, config: Config) -> FinksStack:
             cpu_units=settings.worker_cpu_units,
             memory_mb=settings.worker_memory_mb,
             desired_count=settings.worker_count,
-            capacity_provider="FARGATE_SPOT" if settings.worker_spot else "FARGATE",
+            capacity_provider=capacity_provider,
             subnet_ids=network.app_subnet_ids,
             security_group_ids=[network.worker_security_group.id],
             execution_role_arn=roles.worker_execution.arn,
@@ -305,11 +307,10 @@ def build_stack(settings: StackConfig, config: Config) -> FinksStack:
 
 
 def load_inputs(env: Environment) -> tuple[StackConfig, Config]:
-    """The stack's settings and the environment's config, both validated."""
+    """The stack's settings and the environment's config, each validated on its own
+    (build_stack cross-checks them with check_settings before it declares anything)."""
     config = load_config(PROJECT_CONFIG_DIR, env=env)
-    settings = load_stack_config(env.value)
-    check_settings(settings, config)
-    return settings, config
+    return load_stack_config(env.value), config
 
 
 def run_in_engine() -> None:

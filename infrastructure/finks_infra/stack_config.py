@@ -110,10 +110,7 @@ class StackConfig(BaseModel):
     @classmethod
     def _ingress(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for block in value:
-            try:
-                ipaddress.IPv4Network(block)
-            except ValueError as exc:
-                raise ValueError(f"not an IPv4 CIDR block: {exc}") from None
+            _ipv4(block)
         return value
 
     @field_validator("prefect_api_certificate_arn")
@@ -175,11 +172,7 @@ class StackConfig(BaseModel):
     @field_validator("vpc_cidr")
     @classmethod
     def _cidr(cls, value: str) -> str:
-        try:
-            network = ipaddress.IPv4Network(value)
-        except ValueError as exc:
-            raise ValueError(f"not an IPv4 CIDR block: {exc}") from None
-        if not 16 <= network.prefixlen <= 20:
+        if not 16 <= _ipv4(value).prefixlen <= 20:
             raise ValueError("use a /16 to /20 block (subnets are carved 4 bits smaller)")
         return value
 
@@ -253,6 +246,14 @@ class StackConfig(BaseModel):
         return self.availability_zones if self.multi_az else self.availability_zones[:1]
 
 
+def _ipv4(block: str) -> ipaddress.IPv4Network:
+    """``block`` as an IPv4 network; ValueError with the stack files' wording if it is not."""
+    try:
+        return ipaddress.IPv4Network(block)
+    except ValueError as exc:
+        raise ValueError(f"not an IPv4 CIDR block: {exc}") from None
+
+
 def infra_dir() -> Path:
     """The Pulumi project directory (found through the repo root, so it works in a PEX)."""
     return repo_root() / INFRA_DIR
@@ -261,18 +262,25 @@ def infra_dir() -> Path:
 def project_name() -> str:
     """The Pulumi project name from Pulumi.yaml: it is the stack keys' namespace."""
     path = infra_dir() / "Pulumi.yaml"
-    data = _read_yaml(path)
-    name = data.get("name")
-    if not isinstance(name, str) or not name:
-        raise StackConfigError(f"{_rel(path)}: key 'name' is missing; set the Pulumi project name")
-    return name
+    return _project_name(path, _read_yaml(path))
 
 
 def project_defaults(namespace: str) -> dict[str, Any]:
     """Project-level config of Pulumi.yaml (``key: {default: v}`` or ``key: v``): every stack's
     value unless its stack file sets the key. Keys come back as ``<namespace>:<key>``."""
     path = infra_dir() / "Pulumi.yaml"
-    config = _read_yaml(path).get("config") or {}
+    return _project_defaults(path, _read_yaml(path), namespace)
+
+
+def _project_name(path: Path, data: dict[str, Any]) -> str:
+    name = data.get("name")
+    if not isinstance(name, str) or not name:
+        raise StackConfigError(f"{_rel(path)}: key 'name' is missing; set the Pulumi project name")
+    return name
+
+
+def _project_defaults(path: Path, data: dict[str, Any], namespace: str) -> dict[str, Any]:
+    config = data.get("config") or {}
     if not isinstance(config, dict):
         raise StackConfigError(f"{_rel(path)}: key 'config' is not a mapping")
     defaults: dict[str, Any] = {}
@@ -307,10 +315,11 @@ def load_stack_config(stack: str) -> StackConfig:
     config = data.get("config")
     if not isinstance(config, dict):
         raise StackConfigError(f"{_rel(path)}: key 'config' is missing or not a mapping")
-    namespace = project_name()
-    defaults = project_defaults(namespace)
-    project_file = _rel(infra_dir() / "Pulumi.yaml")
-    origins = {key: project_file for key in defaults if key not in config}
+    project_path = infra_dir() / "Pulumi.yaml"
+    project = _read_yaml(project_path)  # once: it holds both the namespace and the defaults
+    namespace = _project_name(project_path, project)
+    defaults = _project_defaults(project_path, project, namespace)
+    origins = {key: _rel(project_path) for key in defaults if key not in config}
     return parse_stack_values(
         {**defaults, **config}, source=_rel(path), namespace=namespace, origins=origins
     )

@@ -11,16 +11,7 @@ from finks_infra.policies import GITHUB_OIDC_HOST, Statement, document
 
 def ecs_tasks(account_id: pulumi.Input[str]) -> pulumi.Output[str]:
     """ECS tasks of this account only (confused-deputy guard)."""
-    return document(
-        [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            }
-        ]
-    )
+    return service("ecs-tasks.amazonaws.com", account_id)
 
 
 def github_subjects(repository: str, suffixes: Sequence[str]) -> list[str]:

@@ -72,6 +72,12 @@ class Monitoring(pulumi.ComponentResource):
             opts=child,
         )
         free_bytes = int(args.db_allocated_storage_gb * 1024**3 * FREE_STORAGE_FRACTION)
+        # What both database alarms watch: the Prefect database's instance, 5-minute periods.
+        database: dict[str, object] = {
+            "namespace": "AWS/RDS",
+            "dimensions": {"DBInstanceIdentifier": args.db_identifier},
+            "period": 300,
+        }
         self.alarms = {
             "workers-below-desired": self._alarm(
                 "workers-below-desired",
@@ -92,11 +98,9 @@ class Monitoring(pulumi.ComponentResource):
             "db-cpu": self._alarm(
                 "db-cpu",
                 f"Prefect database CPU above {CPU_ALARM_PERCENT}% for 15 minutes",
-                namespace="AWS/RDS",
+                **database,
                 metric_name="CPUUtilization",
-                dimensions={"DBInstanceIdentifier": args.db_identifier},
                 statistic="Average",
-                period=300,
                 evaluation_periods=3,
                 comparison_operator="GreaterThanThreshold",
                 threshold=CPU_ALARM_PERCENT,
@@ -104,11 +108,9 @@ class Monitoring(pulumi.ComponentResource):
             "db-free-storage": self._alarm(
                 "db-free-storage",
                 f"Prefect database free storage below {FREE_STORAGE_FRACTION:.0%}",
-                namespace="AWS/RDS",
+                **database,
                 metric_name="FreeStorageSpace",
-                dimensions={"DBInstanceIdentifier": args.db_identifier},
                 statistic="Minimum",
-                period=300,
                 evaluation_periods=1,
                 comparison_operator="LessThanThreshold",
                 threshold=free_bytes,

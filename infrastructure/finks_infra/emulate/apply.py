@@ -27,7 +27,7 @@ from finks_infra.offline import (
     render_with,
 )
 from finks_infra.report import short_type
-from finks_infra.stack_config import load_stack_config
+from finks_infra.stack_config import StackConfig, load_stack_config
 
 Handler = Callable[[ApplyContext, RecordedResource, dict[str, Any]], Outcome]
 
@@ -97,10 +97,20 @@ def _account_mocks(ctx: ApplyContext) -> RecordingMocks:
     )
 
 
-def apply_stack(config: Config, *, say: Callable[[str], None] = print) -> ApplyReport:
-    """Render ``config``'s stack against its emulated account and apply it; idempotent."""
+def apply_stack(
+    config: Config,
+    *,
+    settings: StackConfig | None = None,
+    say: Callable[[str], None] = print,
+) -> ApplyReport:
+    """Render ``config``'s stack against its emulated account and apply it; idempotent.
+
+    ``settings``: the stack's already-loaded settings (the deploy's preflight validated
+    them); None reads ``Pulumi.<env>.yaml``.
+    """
     ctx = ApplyContext(config=config, say=say)
-    settings = load_stack_config(config.environment.value)
+    if settings is None:
+        settings = load_stack_config(config.environment.value)
     resources = render_with(_account_mocks(ctx), settings, config)
     for resource in resources:
         if not resource.custom or resource.type.startswith("pulumi:providers:"):

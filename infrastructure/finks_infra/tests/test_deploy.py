@@ -11,11 +11,11 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from finks_config import Environment, load_config
+from finks_config import ConfigError, Environment, load_config
 from finks_config.aws import clear_client_cache
-from finks_infra.deploy import main
+from finks_infra.deploy import _workspace_env, main
 from finks_infra.offline import RecordingMocks
-from finks_infra.program import run_in_engine
+from finks_infra.program import PROJECT_CONFIG_DIR, run_in_engine
 from finks_infra.stack_config import project_name
 from finks_infra.tests.conftest import STACKS, RenderedStack, copy_checkout
 from finks_testing.awsfaults import account_state, empty_credential_chain
@@ -138,6 +138,26 @@ def test_real_deploy_without_credentials_exits_2_in_one_line(
     assert line.startswith("[DEV] infrastructure deploy: error: checking the ")
     assert "no AWS credentials for dev" in line and "Traceback" not in line
     assert account_state(moto) == before
+
+
+def test_the_engine_gets_the_envs_credentials_under_the_standard_names() -> None:
+    keys = {
+        "FINKS_DEV_AWS_ACCESS_KEY_ID": "AKIDEV",
+        "FINKS_DEV_AWS_SECRET_ACCESS_KEY": "secret",
+        "FINKS_DEV_AWS_SESSION_TOKEN": "token",
+    }
+    env = _workspace_env(load_config(PROJECT_CONFIG_DIR, env=Environment.DEV, overrides=keys))
+    assert env["AWS_ACCESS_KEY_ID"] == "AKIDEV"
+    assert env["AWS_SECRET_ACCESS_KEY"] == "secret"
+    assert env["AWS_SESSION_TOKEN"] == "token"
+    assert env["PULUMI_BACKEND_URL"].startswith("s3://")
+
+
+def test_the_engine_refuses_half_a_key_pair() -> None:
+    half = {"FINKS_DEV_AWS_ACCESS_KEY_ID": "AKIDEV"}
+    config = load_config(PROJECT_CONFIG_DIR, env=Environment.DEV, overrides=half)
+    with pytest.raises(ConfigError, match="FINKS_DEV_AWS_SECRET_ACCESS_KEY"):
+        _workspace_env(config)
 
 
 def test_real_deploy_refuses_the_placeholder_image_digest(

@@ -21,8 +21,13 @@ from typing import Any
 
 from finks_deploy.rehearsal.broker import AccountAccess
 from finks_local.moto import DEFAULT_REGION, MotoRequest, MotoServer, start_moto
-from finks_local.prefect import PrefectServer, start_prefect_server, wait_until_healthy
-from finks_local.processes import ProcessRegistry, python_env
+from finks_local.prefect import (
+    PrefectServer,
+    server_env,
+    start_prefect_server,
+    wait_until_healthy,
+)
+from finks_local.processes import ProcessRegistry
 
 ACCOUNT_IDS: Mapping[str, str] = {
     "dev": "111111111111",
@@ -109,8 +114,9 @@ def _create_admin(moto: MotoServer) -> dict[str, str]:
 def migrated_prefect_database(home: Path) -> Path:
     """An empty, migrated Prefect SQLite database (``prefect server database upgrade``)."""
     home.mkdir(parents=True, exist_ok=True)
-    env = python_env({"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"})
-    env.pop("PREFECT_API_URL", None)
+    # The servers' own environment (analytics off, no client settings of ours); no UI, so
+    # there is no API URL to give it.
+    env = server_env(home, api_url="")
     subprocess.run(
         [sys.executable, "-m", "prefect", "server", "database", "upgrade", "-y"],
         env=env,

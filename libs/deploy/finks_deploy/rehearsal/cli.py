@@ -36,12 +36,19 @@ def build_parser() -> ArgumentParser:
     return parser
 
 
-def _run(cli: Invocation) -> int:
-    names = [n.strip() for item in cli.args.scenario or [] for n in item.split(",") if n.strip()]
+def scenario_names(values: Sequence[str] | None) -> list[str]:
+    """The names of ``--scenario`` values (comma-separated, repeatable), checked: UsageError
+    (exit 2) for an unknown one. Empty: every scenario."""
+    names = [n.strip() for item in values or [] for n in item.split(",") if n.strip()]
     try:
         scenarios.select(names)
     except ValueError as error:
         raise UsageError(str(error), key="--scenario", fix="e.g. --scenario a,b") from None
+    return names
+
+
+def _run(cli: Invocation) -> int:
+    names = scenario_names(cli.args.scenario)
     if cli.args.keep is not None and cli.args.keep.exists() and any(cli.args.keep.iterdir()):
         raise UsageError(
             f"{cli.args.keep} is not empty", key="--keep", fix="name a new or empty directory"

@@ -34,7 +34,6 @@ class RehearsalReport:
     setup_seconds: float = 0.0
     scenarios: list[ScenarioResult] = field(default_factory=list)
     substitutions: list[str] = field(default_factory=list)
-    work_dir: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -67,7 +66,6 @@ def run(
     log = timestamped(say)
     with tempfile.TemporaryDirectory(prefix="finks-rehearsal-") as tmp:
         work = work_dir.resolve() if work_dir else Path(tmp)
-        report.work_dir = work
         started = time.monotonic()
         with opened(source or finks_config.repo_root(), work, log) as stage:
             report.setup_seconds = time.monotonic() - started

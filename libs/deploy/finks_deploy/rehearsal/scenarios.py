@@ -47,7 +47,6 @@ class Memory:
 
     base: str = ""
     shas: dict[str, str] = field(default_factory=dict)
-    planned: dict[str, list[str]] = field(default_factory=dict)
 
 
 def planned(run: ActRun, env: str) -> list[str] | None:
@@ -174,7 +173,6 @@ def first_push(stage: Stage, memory: Memory, expect: Expect) -> None:
     ci_passed(expect, run)
     for env in ("dev", "staging"):
         projects = planned(run, env)
-        memory.planned[env] = projects or []
         missing = [p for p in PROJECTS if before[env].current.get(p) is None]
         expect.that(
             projects is not None and sorted(projects) == sorted(missing),
@@ -206,7 +204,6 @@ def scenario_a(stage: Stage, memory: Memory, expect: Expect) -> None:
     after = stage.states(PROJECTS)
     for env in ("dev", "staging"):
         projects = planned(run, env) or []
-        memory.planned[env] = projects
         expect.that(
             "ingestion" in projects and "infrastructure" not in projects,
             f"{env} planned {projects} for an ingestion change",
@@ -346,7 +343,6 @@ def scenario_e(stage: Stage, memory: Memory, expect: Expect) -> None:
     sha = stage.repo.commit(
         "docs: README only", {"README.md": "<!-- rehearsal: a docs-only change -->"}
     )
-    memory.shas["e"] = sha
     before = stage.states(PROJECTS)
     run = stage.push_main()
     after = stage.states(PROJECTS)

@@ -18,7 +18,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import finks_config
 from finks_deploy.rehearsal import broker as broker_mod
@@ -29,6 +29,9 @@ from finks_deploy.rehearsal.ecs import EcsStandIn
 from finks_deploy.rehearsal.repo import ThrowawayRepo, source_files
 from finks_local.fmp import LOCAL_FMP_API_KEY, LocalFmpServer
 from finks_local.processes import ProcessRegistry
+
+if TYPE_CHECKING:
+    from finks_pipelines.checks.settings import ChecksSettings
 
 # The rehearsal's "today": the local FMP server serves data up to it and the checks run at it.
 AS_OF = date(2026, 11, 30)
@@ -96,11 +99,9 @@ class Stage:
     broker: broker_mod.Broker
     broker_url: str
     ecs: EcsStandIn
-    fmp: LocalFmpServer
     local_actions: dict[str, Path]
     say: Callable[[str], None]
     substitutions: list[str] = field(default_factory=list)
-    runs: list[ActRun] = field(default_factory=list)
 
     # ---- pushing -------------------------------------------------------------------------
     @property
@@ -117,7 +118,7 @@ class Stage:
         return found
 
     def act(self, event: str, payload: Mapping[str, Any], *, workflow: str = WORKFLOW) -> ActRun:
-        run = run_act(
+        return run_act(
             self.repo.root,
             event,
             payload,
@@ -130,8 +131,6 @@ class Stage:
             work=self.work / "act",
             say=self.say,
         )
-        self.runs.append(run)
-        return run
 
     def push_main(self) -> ActRun:
         """``git push origin main`` of the checked-out main branch."""
@@ -258,12 +257,20 @@ def download_worker(account: EmulatedAccount, digest: str, dest: Path) -> None:
     partial.replace(dest)
 
 
+def checks_settings(env: str) -> ChecksSettings:
+    """The env's post-deploy check keys (pipelines/config), validated as ``pipelines:check``
+    validates them (defaults included: unset CHECK_SYMBOLS is the check's AAPL,MSFT)."""
+    from finks_pipelines.checks.settings import ChecksSettings
+
+    config = finks_config.load_config("pipelines/config", finks_config.Environment.parse(env))
+    return config.section(ChecksSettings)
+
+
 def worker_counts(accounts: Mapping[str, EmulatedAccount]) -> dict[str, int]:
     """How many workers each env's ECS stand-in runs: prod what its smoke check counts."""
     counts = {"dev": 0, "staging": 1}
     if "prod" in accounts:
-        config = finks_config.load_config("pipelines/config", finks_config.Environment.PROD)
-        counts["prod"] = int(config.raw("CHECK_WORKERS") or 1)
+        counts["prod"] = checks_settings("prod").check_workers
     return {env: n for env, n in counts.items() if env in accounts}
 
 
@@ -305,7 +312,6 @@ def opened(
             broker=broker,
             broker_url=broker_url,
             ecs=ecs,
-            fmp=fmp,
             local_actions=local_actions,
             say=say,
         )

@@ -20,7 +20,7 @@ from finks_config.calendar import trading_days
 from finks_deploy import ledger
 from finks_deploy.rehearsal import probes
 from finks_deploy.rehearsal.act import ActRun
-from finks_deploy.rehearsal.stage import AS_OF, Stage
+from finks_deploy.rehearsal.stage import AS_OF, Stage, checks_settings
 
 if TYPE_CHECKING:
     from finks_deploy.rehearsal.scenarios import Expect
@@ -41,10 +41,8 @@ def _step_ok(run: ActRun, job: str, step: str) -> bool | None:
 
 def check_settings(env: str) -> tuple[list[str], date]:
     """The fixed symbols and as-of date of the env's integration check (pipelines/config)."""
-    config = finks_config.load_config("pipelines/config", finks_config.Environment.parse(env))
-    symbols = [s.strip() for s in (config.raw("CHECK_SYMBOLS") or "").split(",") if s.strip()]
-    as_of = config.raw("CHECK_AS_OF")
-    return symbols, date.fromisoformat(as_of) if as_of else AS_OF
+    settings = checks_settings(env)
+    return list(settings.check_symbols), settings.check_as_of or AS_OF
 
 
 def staging_check(stage: Stage, run: ActRun, expect: Expect, sha: str) -> None:

@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from finks_deploy.rehearsal import act, probes, scenarios
+from finks_config.cli import UsageError
+from finks_deploy.rehearsal import act, probes, scenarios, workload
 from finks_deploy.rehearsal.accounts import ACCOUNT_IDS
 from finks_deploy.rehearsal.broker import BrokerError, account_of
+from finks_deploy.rehearsal.cli import scenario_names
 from finks_deploy.rehearsal.repo import REQUIRED, ThrowawayRepo, source_files
+from finks_deploy.rehearsal.stage import checks_settings, worker_counts
 from finks_local.moto import MotoRequest
 
 
@@ -98,6 +101,22 @@ def test_scenario_selection_brings_what_a_scenario_needs() -> None:
     assert [s.name for s in scenarios.select(None)] == [s.name for s in scenarios.SCENARIOS]
     with pytest.raises(ValueError, match="unknown scenario"):
         scenarios.select(["z"])
+
+
+def test_scenario_flags_are_split_and_checked_as_usage() -> None:
+    assert scenario_names(["a, b", "c"]) == ["a", "b", "c"]
+    assert scenario_names(None) == []
+    with pytest.raises(UsageError, match="unknown scenario") as caught:
+        scenario_names(["a,z"])
+    assert caught.value.exit_code == 2
+
+
+def test_the_check_keys_are_read_as_pipelines_check_reads_them() -> None:
+    symbols, as_of = workload.check_settings("staging")
+    assert symbols and all(s == s.upper() for s in symbols)
+    assert as_of.isoformat() == "2026-11-27"  # pipelines/config/.env.staging's CHECK_AS_OF
+    counts = worker_counts(dict.fromkeys(("dev", "staging", "prod")))  # type: ignore[arg-type]
+    assert counts == {"dev": 0, "staging": 1, "prod": checks_settings("prod").check_workers}
 
 
 def test_a_role_arn_names_its_account() -> None:
