@@ -16,6 +16,7 @@ day's gold data checks must pass: a failed day ends the bench with exit 1.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 import time
@@ -68,13 +69,22 @@ HEADER = (
 )
 
 
+def quiet(_line: str) -> None:
+    """The stack's start-up lines are not the bench's table."""
+
+
 def run_series(
-    state: Path, symbols: Sequence[str], days: Sequence[date], backfill_days: int, full: bool
+    state: Path,
+    symbols: Sequence[str],
+    days: Sequence[date],
+    backfill_days: int,
+    full: bool,
+    keep: bool = False,
 ) -> list[DayStats]:
     """The initial load, then one run per day; prints each row as it completes."""
     load_day = days[0] - timedelta(days=1)
     stats: list[DayStats] = []
-    with bench_stack(state, as_of=load_day, backfill_days=backfill_days, say=lambda _m: None) as b:
+    with bench_stack(state, as_of=load_day, backfill_days=backfill_days, say=quiet, keep=keep) as b:
         print(_row("load", run_day(b, load_day, symbols, full_refresh=full)), flush=True)
         for n, day in enumerate(days, start=1):
             stats.append(run_day(b, day, symbols, full_refresh=full))
@@ -132,13 +142,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(HEADER)
             try:
                 stats = run_series(
-                    root / f"{n}-{mode}", symbol_sets[n], days, args.backfill_days, MODES[mode]
+                    root / f"{n}-{mode}",
+                    symbol_sets[n],
+                    days,
+                    args.backfill_days,
+                    MODES[mode],
+                    keep=args.keep is not None,
                 )
             except DayFailed as failure:
                 print(
                     f"bench/daily: a day failed its run or data checks: {failure}", file=sys.stderr
                 )
                 return 1
+            finally:
+                if args.keep is None:
+                    shutil.rmtree(root / f"{n}-{mode}", ignore_errors=True)
             verdict, lines = summarise(mode, stats)
             verdicts.append(f"{n} symbols {mode}: {verdict}")
             print("\n".join(lines))

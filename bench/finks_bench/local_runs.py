@@ -62,8 +62,14 @@ def quiet_prefect() -> None:
 
 
 @contextlib.contextmanager
-def bench_stack(state: Path, *, as_of: date, backfill_days: int, say: Say) -> Iterator[BenchStack]:
-    """A fresh local stack under `state`, the env's rate limit applied, our client on it."""
+def bench_stack(
+    state: Path, *, as_of: date, backfill_days: int, say: Say, keep: bool = False
+) -> Iterator[BenchStack]:
+    """A fresh local stack under `state`, the env's rate limit applied, our client on it.
+
+    Bronze is saved to the state dir's mirror at exit only when `keep`: a daily local run
+    saves one day's objects, a bench's teardown would save its whole history.
+    """
     from prefect import get_client
 
     from finks_local.prefect import using_prefect_api
@@ -71,7 +77,7 @@ def bench_stack(state: Path, *, as_of: date, backfill_days: int, say: Say) -> It
     from finks_pipelines.local_stack import local_paths, running_local_stack
 
     paths = local_paths(state)
-    with running_local_stack(paths, say, as_of=as_of, command="bench") as stack:
+    with running_local_stack(paths, say, as_of=as_of, command="bench", persist=keep) as stack:
         overrides = {**stack.overrides, "INGEST_BACKFILL_DAYS": str(backfill_days)}
         with using_prefect_api(stack.prefect_url, paths.root / "prefect-client"):
             with get_client(sync_client=True) as client:

@@ -20,6 +20,7 @@ from finks_config import Config, ConfigError, Environment
 from finks_config.emulation import athena_emulated
 from finks_config.progress import NO_PROGRESS, Progress
 from finks_dbt.metrics import RowsRead, profiling_duckdb
+from finks_dbt.partitions import PARTITIONS_VARIABLE, partitions_json
 from finks_dbt.profile_env import dbt_config, dbt_env
 from finks_dbt.project import project_dir, work_dir
 
@@ -165,6 +166,8 @@ def invoke_dbt(
     out.mkdir(parents=True, exist_ok=True)
     if config.environment is Environment.LOCAL:
         Path(env_vars["FINKS_DUCKDB_PATH"]).parent.mkdir(parents=True, exist_ok=True)
+        if config.aws_endpoint_url:  # a build against the emulator, not an offline compile
+            env_vars[PARTITIONS_VARIABLE] = partitions_json(config)
     callbacks: list[Callable[[Any], None]] = []
     if progress is not None:
         callbacks.append(_ProgressEvents(progress))

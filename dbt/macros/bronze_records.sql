@@ -3,8 +3,9 @@
   with its partition (ingest_date) and the envelope fields alongside.
 
   `since` (an ISO date) keeps only the partitions ingest_date > since: a literal, so both
-  engines prune by path before reading (Athena: partition projection; DuckDB: hive
-  partition filter on the glob), and a daily run reads only the new partitions.
+  engines prune by path before reading (Athena: partition projection; DuckDB: one glob per
+  partition after `since`, from the listing finks_dbt.partitions passes in), and a daily
+  run reads and lists only the new partitions.
 
   `relation` is always `source('bronze', dataset)` so the lineage graph shows the bronze
   source on every target. Athena reads that Glue external table (ingestion's deploy
@@ -43,7 +44,7 @@
   from (
     select {{ partition }}, envelope, unnest(records) as record
     from read_json(
-      '{{ finks.bronze_glob(dataset) }}',
+      {{ finks.bronze_globs(dataset, since) }},
       format = 'auto',
       maximum_object_size = 268435456,
       hive_partitioning = true,
@@ -78,7 +79,27 @@
   {%- endif %}
 {% endmacro %}
 
-{% macro bronze_glob(dataset) %}
-  {#- Every object of one dataset: fmp/{dataset}/ingest_date=*/symbol=*/*.json #}
-  {{- return('s3://' ~ env_var('FINKS_BRONZE_BUCKET') ~ '/fmp/' ~ dataset ~ '/*/*/*.json') -}}
+{% macro bronze_glob(dataset, partition_value='*') %}
+  {#- The objects of one dataset: fmp/{dataset}/ingest_date={value}/symbol=*/*.json #}
+  {{- return('s3://' ~ env_var('FINKS_BRONZE_BUCKET') ~ '/fmp/' ~ dataset ~ '/'
+             ~ finks.bronze_partition() ~ '=' ~ partition_value ~ '/*/*.json') -}}
+{% endmacro %}
+
+{% macro bronze_globs(dataset, since=none) %}
+  {#-
+    DuckDB's read_json argument: the partitions after `since` that the listing found, one
+    glob each (an S3 glob lists its prefix, so this lists one partition, not all history),
+    or the whole dataset when there is no watermark, no listing, or nothing newer.
+  -#}
+  {%- set globs = [] -%}
+  {%- if since and execute -%}
+    {%- set listed = fromjson(env_var('FINKS_BRONZE_PARTITIONS', '{}')).get(dataset, []) -%}
+    {%- for value in listed if value > since -%}
+      {%- do globs.append(finks.bronze_glob(dataset, value)) -%}
+    {%- endfor -%}
+  {%- endif -%}
+  {%- if not globs -%}
+    {%- do globs.append(finks.bronze_glob(dataset)) -%}
+  {%- endif -%}
+  {{- return("[" ~ ("'" ~ globs | join("', '") ~ "'") ~ "]") -}}
 {% endmacro %}

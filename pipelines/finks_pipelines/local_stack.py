@@ -114,12 +114,14 @@ def running_local_stack(
     ui: bool = False,
     wait: float = 0.0,
     command: str = "pipelines:deploy --env local",
+    persist: bool = True,
 ) -> Iterator[LocalStack]:
     """Hold the state dir, start the platform, yield it, and always stop it (bronze kept).
 
     `as_of` is the FMP server's today (move it with `stack.fmp.as_of = day`); `ui` serves
     the Prefect UI (`--serve`); `wait`: seconds to wait for another run holding the
-    state directory before `finks_local.state.StateDirBusy`.
+    state directory before `finks_local.state.StateDirBusy`; `persist=False` (a throwaway
+    state dir, e.g. a benchmark's) skips saving the buckets to the mirror at exit.
     """
     with ExitStack() as stack:
         stack.enter_context(terminate_on_signals())
@@ -166,7 +168,8 @@ def running_local_stack(
         local.restored_objects = restore_buckets(s3, _persisted_buckets(config), paths.s3_mirror)
         if local.restored_objects:
             say(f"restored {local.restored_objects} objects from {paths.s3_mirror}")
-        stack.callback(_persist_quietly, config, paths.s3_mirror, moto.running, say)
+        if persist:
+            stack.callback(_persist_quietly, config, paths.s3_mirror, moto.running, say)
         yield local
 
 

@@ -104,6 +104,11 @@ def test_incremental_gold_equals_a_full_refresh(
             assert built.ok, built.failures
             assert built.rows_read is not None
             reads.append(built.rows_read)
+    # The last daily build listed and read only its new bronze partition, not all history.
+    assert built.target_path is not None
+    compiled = (built.target_path / "compiled/finks/models/staging/stg_prices.sql").read_text()
+    assert f"ingest_date={DAYS[-1].isoformat()}/*/*.json" in compiled
+    assert "ingest_date=*" not in compiled
     warehouse, schema = str(dbt.raw("DBT_DUCKDB_PATH")), dbt.analytics_database
     incremental = snapshot(warehouse, schema, {**SILVER, **GOLD})
 
