@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from finks_config import Config
 from finks_config.aws import client
+from finks_config.aws.listing import child_names
 from finks_config.layout import DATASETS, PARTITION_KEY, bronze_prefix
 
 PARTITIONS_VARIABLE = "FINKS_BRONZE_PARTITIONS"
@@ -31,14 +32,10 @@ def bronze_partitions(config: Config) -> dict[str, list[str]]:
         for dataset in DATASETS:
             prefix = bronze_prefix(dataset)
             values = []
-            pages = s3.get_paginator("list_objects_v2").paginate(
-                Bucket=config.bronze_bucket, Prefix=prefix, Delimiter="/"
-            )
-            for page in pages:
-                for common in page.get("CommonPrefixes", []):
-                    key, _, value = common["Prefix"][len(prefix) :].rstrip("/").partition("=")
-                    if key == PARTITION_KEY and value:
-                        values.append(value)
+            for name in child_names(s3, config.bronze_bucket, prefix):
+                key, _, value = name.partition("=")
+                if key == PARTITION_KEY and value:
+                    values.append(value)
             found[dataset] = sorted(values)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "NoSuchBucket":

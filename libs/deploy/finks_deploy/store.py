@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError  # pants: no-infer-dep
 
 import finks_config
 import finks_config.aws
+from finks_config.aws.listing import child_names
 from finks_deploy.errors import UsageError
 
 LEDGER_ROOT = "deploys"
@@ -122,12 +123,7 @@ class ArtifactStore:
 
     def list_dirs(self, prefix: str) -> list[str]:
         """The next path level under ``prefix`` (``deploys/`` -> ``["dbt", "pipelines"]``)."""
-        names: list[str] = []
-        paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
-            for common in page.get("CommonPrefixes", []):
-                names.append(str(common["Prefix"])[len(prefix) :].rstrip("/"))
-        return names
+        return child_names(self.client, self.bucket, prefix)
 
     def list_keys(self, prefix: str) -> list[str]:
         """Every key under ``prefix``, in S3's (lexicographic) order."""

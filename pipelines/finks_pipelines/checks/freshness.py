@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from finks_config import Config
 from finks_config.aws import client
+from finks_config.aws.listing import child_prefixes
 from finks_config.calendar import last_trading_day
 
 GOLD_MART = "fct_daily_prices"
@@ -51,14 +51,6 @@ def _partition_day(prefix: str, column: str) -> date | None:
     return date.fromisoformat(found.group(1)) if found else None
 
 
-def _child_prefixes(s3: Any, bucket: str, prefix: str) -> Iterator[str]:
-    for page in s3.get_paginator("list_objects_v2").paginate(
-        Bucket=bucket, Prefix=prefix, Delimiter="/"
-    ):
-        for common in page.get("CommonPrefixes", []):
-            yield str(common["Prefix"])
-
-
 def gold_days(config: Config, mart: str = GOLD_MART) -> list[date]:
     """Every ``{partition}=YYYY-MM-DD`` partition of ``mart`` in its bucket (listing only).
 
@@ -77,7 +69,7 @@ def gold_days(config: Config, mart: str = GOLD_MART) -> list[date]:
     for _ in range(_MAX_DEPTH):
         deeper = []
         for prefix in frontier:
-            for child in _child_prefixes(s3, where.bucket, prefix):
+            for child in child_prefixes(s3, where.bucket, prefix):
                 day = _partition_day(child, where.partition_key)
                 if day is None:
                     deeper.append(child)
