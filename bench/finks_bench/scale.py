@@ -31,6 +31,7 @@ from finks_bench.ingest_throughput import (
     ingest_lines,
     peak_rss_mib,
     timed_ingest,
+    warm_fmp,
 )
 from finks_config import Config
 from finks_dbt import run_build
@@ -98,11 +99,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             INGEST_CONCURRENCY=str(args.concurrency),
             INGEST_BACKFILL_DAYS=str(days),
         )
+        warm = warm_fmp(ingest, symbols, args.as_of)
         report, seconds = timed_ingest(ingest, symbols, args.as_of)
         s3 = stack.moto.raw_client("s3")
         bodies = bronze_bodies(s3, ingest.bronze_bucket, args.as_of.isoformat())
         ceiling = ceiling_seconds(s3, bodies)
-        lines = ingest_lines(report, seconds, bodies, ceiling)
+        lines = ingest_lines(report, seconds, bodies, ceiling, warm)
         for line in lines:
             print(line, flush=True)
 

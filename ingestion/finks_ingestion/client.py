@@ -11,7 +11,6 @@ bronze objects.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import re
@@ -26,6 +25,9 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 import httpx
+
+# pydantic's JSON parser (pydantic_core comes with pydantic, which settings.py requires).
+from pydantic_core import from_json  # pants: no-infer-dep
 
 from finks_ingestion.settings import IngestionSettings
 
@@ -293,7 +295,7 @@ class FmpClient:
             )
         body = response.content
         try:
-            payload = json.loads(body)
+            payload = from_json(body)  # json.loads' result, in about half the time
         except ValueError:
             raise _Retry(f"truncated or invalid JSON body ({len(body)} bytes)") from None
         if isinstance(payload, dict) and ("Error Message" in payload or "error" in payload):

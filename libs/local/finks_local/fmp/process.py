@@ -27,6 +27,7 @@ def start_fmp_process(
     api_key: str = LOCAL_FMP_API_KEY,
     port: int = 0,
     timeout: float = 60.0,
+    cache_responses: bool = False,
 ) -> FmpProcess:
     """Start ``python -m finks_local.fmp.server`` serving up to ``as_of``; wait until it answers."""
     chosen = port or free_port(LOOPBACK)
@@ -40,6 +41,8 @@ def start_fmp_process(
         str(chosen),
     ]
     argv += ["--as-of", as_of.isoformat(), "--api-key", api_key]
+    if cache_responses:  # see LocalFmpServer: benchmarks that measure the client
+        argv.append("--cache-responses")
     process = registry.start("local FMP server", argv, python_env(), log_path, grace=2.0)
     url = f"http://{LOOPBACK}:{chosen}"
     process.wait_ready(f"{url}/stable/profile", timeout=timeout)

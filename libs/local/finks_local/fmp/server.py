@@ -21,7 +21,7 @@ import random
 import sys
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from http import HTTPStatus
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 LOCAL_FMP_API_KEY = "local-fmp-key"
 REQUEST_FAULTS = ("429", "500", "slow", "truncated")
 ALL_FAULTS = (*REQUEST_FAULTS, "drift")
+_CACHE_ENTRIES = 10_000  # a 500-symbol 10-year backfill is 2,000 requests (~250 MB)
 
 
 def _parse_date(text: str | None) -> date | None:
@@ -72,6 +73,7 @@ class LocalFmpServer:
         retry_after_seconds: int = 1,
         slow_seconds: float = 2.0,
         max_consecutive_faults: int = 3,
+        cache_responses: bool = False,
     ) -> None:
         unknown = sorted(set(faults) - set(ALL_FAULTS))
         if unknown:
@@ -91,6 +93,13 @@ class LocalFmpServer:
         self.retry_after_seconds = retry_after_seconds
         self.slow_seconds = slow_seconds
         self.max_consecutive_faults = max_consecutive_faults
+        # Benchmarks measure the client, not this fake's synthetic generation (~60 ms per
+        # 10-year price history): with the cache on, a repeated request is answered from
+        # its stored body. Only without faults, whose drift statistics count per request.
+        if cache_responses and fault_rate > 0:
+            raise ValueError("cache_responses needs fault_rate 0 (faults vary per request)")
+        self.cache_responses = cache_responses
+        self._bodies: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
         self.stats: Counter[str] = Counter()
         self._attempts: dict[str, int] = {}
         self._streak: dict[str, int] = {}
@@ -160,6 +169,25 @@ class LocalFmpServer:
                 self.stats[f"fault_{fault}"] += 1
             return fault
 
+    def cached(self, key: tuple[Any, ...]) -> bytes | None:
+        """The stored body of a request answered before (cache on), else None."""
+        if not self.cache_responses:
+            return None
+        with self._lock:
+            body = self._bodies.get(key)
+            if body is not None:
+                self._bodies.move_to_end(key)
+            return body
+
+    def store(self, key: tuple[Any, ...], body: bytes) -> None:
+        """Keep ``body`` for ``key`` (cache on; least recently used entries go first)."""
+        if not self.cache_responses:
+            return
+        with self._lock:
+            self._bodies[key] = body
+            while len(self._bodies) > _CACHE_ENTRIES:
+                self._bodies.popitem(last=False)
+
     def drift(self, dataset_name: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Schema-drift some records (deterministically per record) when "drift" is on."""
         if "drift" not in self.faults or self.fault_rate <= 0:
@@ -202,6 +230,9 @@ def _handler_for(server: LocalFmpServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "LocalFMP/1"
+        # Headers and body go out as two writes on a keep-alive connection: with Nagle on,
+        # the body waits for the client's delayed ACK of the headers (~40 ms a request).
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:
             # The default writes the request line (with the apikey) to stderr: never.
@@ -253,12 +284,15 @@ def _handler_for(server: LocalFmpServer) -> type[BaseHTTPRequestHandler]:
                 self._json(404, {"Error Message": f"Unknown endpoint {parts.path}"})
                 return
             dataset_name, producer = route
-            try:
-                records = producer(server, query)
-            except ValueError as exc:
-                self._json(400, {"Error Message": f"Bad parameter: {exc}"})
-                return
             request_key = f"{parts.path}?{sorted(query.items())}"
+            cache_key = (request_key, server.as_of, server.revision_rate)
+            body = server.cached(cache_key)
+            if body is None:
+                try:
+                    records = producer(server, query)
+                except ValueError as exc:
+                    self._json(400, {"Error Message": f"Bad parameter: {exc}"})
+                    return
             fault = server.request_fault(request_key)
             if fault == "429":
                 self._json(
@@ -272,9 +306,11 @@ def _handler_for(server: LocalFmpServer) -> type[BaseHTTPRequestHandler]:
                 return
             if fault == "slow":
                 time.sleep(server.slow_seconds)
-            if dataset_name is not None:
-                records = server.drift(dataset_name, records)
-            body = json.dumps(records).encode()
+            if body is None:
+                if dataset_name is not None:
+                    records = server.drift(dataset_name, records)
+                body = json.dumps(records).encode()
+                server.store(cache_key, body)
             if fault == "truncated":
                 cut = body[: max(1, len(body) // 2)]
                 self._send(int(HTTPStatus.OK), cut)
@@ -347,6 +383,11 @@ def main(argv: list[str] | None = None) -> int:
         help="the server's today, YYYY-MM-DD (default: today, UTC)",
     )
     parser.add_argument("--revision-rate", type=float, default=0.0)
+    parser.add_argument(
+        "--cache-responses",
+        action="store_true",
+        help="answer a repeated request from its stored body (benchmarks; no faults)",
+    )
     args = parser.parse_args(argv)
     as_of = args.as_of or datetime.now(UTC).date()
     try:
@@ -359,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
             args.seed,
             as_of=as_of,
             revision_rate=args.revision_rate,
+            cache_responses=args.cache_responses,
         )
         server.start()
     except (ValueError, OSError) as exc:

@@ -124,3 +124,31 @@ def test_rejects_bad_settings(capsys: pytest.CaptureFixture[str]) -> None:
         LocalFmpServer(revision_rate=2.0, as_of=AS_OF)
     assert main(["--fault-rate", "3", "--port", "0"]) == 2
     assert "fault_rate must be within 0..1" in capsys.readouterr().err
+
+
+def test_the_response_cache_answers_repeats_and_follows_the_clock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Benchmarks' cache: a repeat is not generated again; a new day is; answers unchanged."""
+    calls: list[str] = []
+    real = dataset.prices
+
+    def counted(symbol: str, *args: object, **kwargs: object) -> list[dict[str, object]]:
+        calls.append(symbol)
+        return real(symbol, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("finks_local.fmp.server.dataset.prices", counted)
+    params = {"symbol": "XOM", "from": "2026-02-20", "to": "2026-03-31", "apikey": TEST_API_KEY}
+    with LocalFmpServer(api_key=TEST_API_KEY, as_of=date(2026, 3, 2)) as plain:
+        expected = httpx.get(f"{plain.url}{PRICES}", params=params).content
+    with LocalFmpServer(
+        api_key=TEST_API_KEY, as_of=date(2026, 3, 2), cache_responses=True
+    ) as server:
+        first = httpx.get(f"{server.url}{PRICES}", params=params).content
+        again = httpx.get(f"{server.url}{PRICES}", params=params).content
+        assert first == again == expected and len(calls) == 2  # plain once, cached once
+        server.as_of = date(2026, 3, 3)
+        tuesday = httpx.get(f"{server.url}{PRICES}", params=params).json()
+    assert tuesday[0]["date"] == "2026-03-03" and len(calls) == 3
+    with pytest.raises(ValueError, match="cache_responses needs fault_rate 0"):
+        LocalFmpServer(as_of=AS_OF, fault_rate=0.1, cache_responses=True)
