@@ -1,7 +1,8 @@
 """finks_ingestion: FMP `/stable/` connectors that land raw market data in the bronze zone.
 
 Public API (pipelines call it in-process): `run_ingestion`, `IngestReport`, `FetchRequest`.
-Ingestion is incremental: per (dataset, symbol) a watermark in bronze says how far it holds.
+Ingestion is incremental: per (dataset, symbol) a watermark in bronze (one object per symbol)
+says how far it holds.
 """
 
 from finks_ingestion.planning import FetchRequest

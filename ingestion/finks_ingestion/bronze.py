@@ -163,3 +163,7 @@ class BronzeWriter:
         self._s3.put_object(
             Bucket=self.bucket, Key=key, Body=encode(document), ContentType="application/json"
         )
+
+    def delete(self, key: str) -> None:
+        """Remove a state object (a migrated watermark); bronze data is never deleted."""
+        self._s3.delete_object(Bucket=self.bucket, Key=key)

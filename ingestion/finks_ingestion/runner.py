@@ -1,13 +1,13 @@
-"""One ingestion run: per (dataset, symbol), fetch what bronze lacks up to the as-of date.
+"""One ingestion run: per symbol, fetch what bronze lacks of each dataset up to the as-of date.
 
-Why this shape: each (dataset, symbol) is an independent job whose window comes from its
-watermark (planning.py), whose objects have deterministic keys, and whose watermark moves
-only after its bronze objects landed. So jobs run concurrently, a failure of one never
-blocks the others, and re-running a day fetches nothing that already landed (an
-interrupted run resumes where it stopped). Watermarks are read (and jobs planned) first,
-all at once; then the first job that calls FMP runs alone: if FMP is unreachable or
-rejects the key, the run stops as a setup error before anything is written.
-Pipelines call `run_ingestion` in-process; the CLI wraps it.
+Why this shape: each symbol is an independent job whose windows come from its watermarks
+(planning.py, one object per symbol), whose objects have deterministic keys, and whose
+watermarks move only after their bronze objects landed. So jobs run concurrently, a
+failure of one (or of one of its datasets) never blocks the others, and re-running a day
+fetches nothing that already landed (an interrupted run resumes where it stopped).
+Watermarks are read (and jobs planned) first, all at once; then the first job that calls
+FMP runs alone: if FMP is unreachable or rejects the key, the run stops as a setup error
+before anything is written. Pipelines call `run_ingestion` in-process; the CLI wraps it.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from finks_ingestion.client import ENDPOINTS, FetchError, FmpClient, FmpResponse
 from finks_ingestion.models import validate_records
 from finks_ingestion.planning import FetchRequest, Job, plan_job, validate_arguments
 from finks_ingestion.settings import PROJECT_CONFIG_DIR, IngestionSettings
-from finks_ingestion.watermarks import Watermark, WatermarkStore
+from finks_ingestion.watermarks import KnownMarks, Watermark, WatermarkStore
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +128,9 @@ class _Run:
     full_refresh: bool
     fmp: FmpClient
     writer: BronzeWriter
+    datasets: list[str]
     marks: WatermarkStore
-    known: dict[str, set[str]]
+    known: KnownMarks
     existing: set[str]
     report: IngestReport
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -168,7 +169,7 @@ def run_ingestion(
     writer = BronzeWriter(config, connections=settings.ingest_concurrency + 2)
     writer.ensure_bucket()
     marks = WatermarkStore(writer)
-    known = {dataset: marks.known_symbols(dataset) for dataset in chosen}
+    known = marks.scan()
     existing: set[str] = set()
     for dataset in chosen:
         partition = f"{bronze_prefix(dataset)}{PARTITION_KEY}={as_of.isoformat()}/"
@@ -192,6 +193,7 @@ def run_ingestion(
             full_refresh=full_refresh,
             fmp=fmp,
             writer=writer,
+            datasets=chosen,
             marks=marks,
             known=known,
             existing=existing,
@@ -200,19 +202,21 @@ def run_ingestion(
         with ThreadPoolExecutor(
             max_workers=settings.ingest_concurrency, thread_name_prefix="ingest"
         ) as pool:
-            planned = list(pool.map(lambda pair: _plan_pair(run, *pair), pairs))
+            planned = list(pool.map(lambda symbol: _plan_symbol(run, symbol), chosen_symbols))
             jobs = []
-            for pair, outcome in zip(pairs, planned, strict=True):
-                if isinstance(outcome, str):  # up to date, or its watermark was unreadable
-                    bar.advance(note=outcome)
-                else:
-                    jobs.append((pair, outcome))
+            for notes, job in planned:  # notes: pairs up to date or whose watermark failed
+                for note in notes:
+                    bar.advance(note=note)
+                if job is not None:
+                    jobs.append(job)
             if jobs:  # the first fetch runs alone: see the module docstring
-                bar.advance(note=_ingest_job(run, *jobs[0][1], probe=True))
-            futures = [pool.submit(_ingest_job, run, *job) for _, job in jobs[1:]]
+                for note in _ingest_symbol(run, jobs[0], probe=True):
+                    bar.advance(note=note)
+            futures = [pool.submit(_ingest_symbol, run, job) for job in jobs[1:]]
             try:
                 for future in as_completed(futures):
-                    bar.advance(note=future.result())
+                    for note in future.result():
+                        bar.advance(note=note)
             except BaseException:
                 for f in futures:
                     f.cancel()
@@ -221,57 +225,83 @@ def run_ingestion(
     return report
 
 
-def _plan_pair(run: _Run, dataset: str, symbol: str) -> str | tuple[Job, Watermark | None]:
-    """(job, watermark) for one (dataset, symbol), or the line saying why there is none."""
+@dataclass(frozen=True)
+class _SymbolJob:
+    """One symbol's jobs (one per dataset that needs a fetch) and the watermarks it read."""
+
+    symbol: str
+    marks: dict[str, Watermark]  # every dataset's, carried into the symbol's next write
+    jobs: tuple[Job, ...]
+
+
+def _plan_symbol(run: _Run, symbol: str) -> tuple[list[str], _SymbolJob | None]:
+    """(a line per pair that needs nothing, the symbol's job or None when all are done)."""
     try:
-        mark = None
-        if symbol in run.known[dataset] and not run.full_refresh:
-            mark = run.marks.get(dataset, symbol)
+        marks = run.marks.get(symbol, run.known) if symbol in run.known else {}
     except (ClientError, BotoCoreError) as exc:
-        return _fail(run, FetchRequest(dataset, symbol, ()), f"cannot read its watermark: {exc}")
-    job = plan_job(
-        dataset,
-        symbol,
-        mark,
-        as_of=run.as_of,
-        settings=run.settings,
-        backfill_from=run.backfill_from,
-        full_refresh=run.full_refresh,
-    )
-    if job is None:
-        run.count(up_to_date=1)
-        return f"{dataset} {symbol}: up to date (bronze holds it through {run.as_of})"
-    return job, mark
+        reason = f"cannot read its watermark: {exc}"
+        return [_fail(run, FetchRequest(d, symbol, ()), reason) for d in run.datasets], None
+    notes: list[str] = []
+    jobs: list[Job] = []
+    for dataset in run.datasets:
+        job = plan_job(
+            dataset,
+            symbol,
+            None if run.full_refresh else marks.get(dataset),
+            as_of=run.as_of,
+            settings=run.settings,
+            backfill_from=run.backfill_from,
+            full_refresh=run.full_refresh,
+        )
+        if job is None:
+            run.count(up_to_date=1)
+            notes.append(f"{dataset} {symbol}: up to date (bronze holds it through {run.as_of})")
+        else:
+            jobs.append(job)
+    return notes, (_SymbolJob(symbol, marks, tuple(jobs)) if jobs else None)
 
 
-def _ingest_job(run: _Run, job: Job, mark: Watermark | None, *, probe: bool = False) -> str:
-    """Fetch and land a job's requests, then move its watermark (only if all landed)."""
-    lines: list[str] = []
-    last_key = ""
-    for request in job.requests:
+def _ingest_symbol(run: _Run, job: _SymbolJob, *, probe: bool = False) -> list[str]:
+    """Land each dataset's requests, then write the symbol's watermarks once.
+
+    A dataset whose request failed keeps its old watermark (the next run fetches it
+    again); the others still move. A failed watermark write only costs a re-fetch.
+    """
+    marks = dict(job.marks)
+    notes: list[str] = []
+    for part in job.jobs:
+        lines: list[str] = []
+        last_key = ""
         try:
-            last_key, line = _ingest_request(run, request, probe=probe)
+            for request in part.requests:
+                last_key, line = _ingest_request(run, request, probe=probe)
+                lines.append(line)
         except _RequestFailed as failed:
-            return _fail(run, request, str(failed))
-        lines.append(line)
-    _advance(run, job, mark, last_key)
-    return "; ".join(lines)
+            notes.append(_fail(run, failed.request, str(failed)))
+            continue
+        marks[part.dataset] = _advanced(run, part, marks.get(part.dataset), last_key)
+        notes.append("; ".join(lines))
+    if marks != job.marks:
+        try:
+            run.marks.put(job.symbol, marks, run.known)
+        except (ClientError, BotoCoreError) as exc:
+            log.warning("%s: watermarks not written (%s)", job.symbol, exc)
+    return notes
 
 
-def _advance(run: _Run, job: Job, mark: Watermark | None, key: str) -> None:
-    """Record that bronze now holds ``job`` (a failure here only costs a re-fetch next run)."""
+def _advanced(run: _Run, job: Job, mark: Watermark | None, key: str) -> Watermark:
+    """The watermark saying bronze now holds ``job`` (a full refresh starts it afresh)."""
     if mark is None or run.full_refresh:
-        new = Watermark(job.dataset, job.symbol, job.first, run.as_of, run.as_of, key)
-    else:
-        new = mark.advanced(first=job.first, through=run.as_of, ingest_date=run.as_of, key=key)
-    try:
-        run.marks.put(new)
-    except (ClientError, BotoCoreError) as exc:
-        log.warning("%s %s: watermark not written (%s)", job.dataset, job.symbol, exc)
+        return Watermark(job.dataset, job.symbol, job.first, run.as_of, run.as_of, key)
+    return mark.advanced(first=job.first, through=run.as_of, ingest_date=run.as_of, key=key)
 
 
 class _RequestFailed(Exception):
-    """One request could not be completed (message scrubbed); its job stops there."""
+    """One request could not be completed (message scrubbed); its dataset stops there."""
+
+    def __init__(self, request: FetchRequest, message: str) -> None:
+        super().__init__(message)
+        self.request = request
 
 
 def _ingest_request(run: _Run, req: FetchRequest, *, probe: bool) -> tuple[str, str]:
@@ -284,7 +314,7 @@ def _ingest_request(run: _Run, req: FetchRequest, *, probe: bool) -> tuple[str, 
     except FetchError as exc:
         if probe and exc.kind in ("auth", "unreachable"):
             raise fmp_setup_error(run.config, exc) from None
-        raise _RequestFailed(str(exc)) from None
+        raise _RequestFailed(req, str(exc)) from None
     checked = validate_records(req.dataset, response.payload, req.symbol)
     sha = hashlib.sha256(response.body).hexdigest()
     envelope = _envelope(run, req, response, sha, len(checked.valid), len(checked.rejected))
@@ -303,7 +333,7 @@ def _ingest_request(run: _Run, req: FetchRequest, *, probe: bool) -> tuple[str, 
         result = run.writer.write(key, document, sha, may_exist=key in run.existing)
     except (ClientError, BotoCoreError) as exc:
         detail = run.fmp.scrub(str(exc))
-        raise _RequestFailed(f"cannot write {run.writer.uri(key)}: {detail}") from None
+        raise _RequestFailed(req, f"cannot write {run.writer.uri(key)}: {detail}") from None
     if not response.payload:
         run.count(empty=1)
     if result.outcome == "unchanged":

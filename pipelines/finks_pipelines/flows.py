@@ -80,7 +80,11 @@ def ingest_fmp(
     backfill_from: str | None = None,
     full_refresh: bool = False,
 ) -> dict[str, Any]:
-    """FMP -> bronze, incremental: one retried task per (dataset, batch of symbols)."""
+    """FMP -> bronze, incremental: one retried task per batch of symbols, all datasets.
+
+    A batch's task owns its symbols' watermark objects (one per symbol), so no two
+    tasks of a run write the same object.
+    """
     config = pipelines_config(env, overrides)
     settings = load_settings(config)
     env_name = config.environment.value
@@ -94,23 +98,23 @@ def ingest_fmp(
         retries=settings.pipeline_task_retries,
         retry_delay_seconds=settings.pipeline_task_retry_delay_seconds,
     )
-    plan = [(d, b) for d in sets for b in _batches(chosen, settings.pipeline_symbols_per_task)]
+    plan = _batches(chosen, settings.pipeline_symbols_per_task)
     results: list[dict[str, Any]] = []
     failures: list[str] = []
     step = settings.pipeline_max_parallel_tasks
     for i in range(0, len(plan), step):
         wave: list[PrefectFuture[dict[str, Any]]] = [
-            job.with_options(task_run_name=tasks.ingest_run_name(dataset, batch)).submit(
-                env_name, overrides, batch, dataset, day, backfill_from, full_refresh, slots
+            job.with_options(task_run_name=tasks.ingest_run_name(batch)).submit(
+                env_name, overrides, batch, sets, day, backfill_from, full_refresh, slots
             )
-            for dataset, batch in plan[i : i + step]
+            for batch in plan[i : i + step]
         ]
-        for (dataset, batch), future in zip(plan[i : i + step], wave, strict=True):
+        for batch, future in zip(plan[i : i + step], wave, strict=True):
             future.wait()
             if future.state.is_completed():
                 results.append(future.result())
             else:
-                label = tasks.ingest_run_name(dataset, batch)
+                label = tasks.ingest_run_name(batch)
                 failures.append(f"{label}: {future.state.message or future.state.name}")
         tasks.say(config, f"ingested {min(i + step, len(plan))}/{len(plan)} batches")
     summary = tasks.sum_ingest(results)

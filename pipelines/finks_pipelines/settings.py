@@ -67,7 +67,7 @@ class PipelinesSettings(BaseModel):
         25,
         ge=1,
         le=1000,
-        description="Symbols one ingestion task fetches (per dataset);"
+        description="Symbols one ingestion task fetches (all datasets);"
         " a retry re-runs only its batch.",
     )
     pipeline_fmp_calls_per_minute: int = Field(

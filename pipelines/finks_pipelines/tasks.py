@@ -101,35 +101,35 @@ def rate_limit_batch(config: Config) -> int:
     return slot_batch(int(limit.limit))
 
 
-def ingest_run_name(dataset: str, symbols: Sequence[str]) -> str:
-    """`ingest-prices-AAPL`, or `ingest-prices-AAPL..MSFT` for a batch."""
+def ingest_run_name(symbols: Sequence[str]) -> str:
+    """`ingest-AAPL`, or `ingest-AAPL..MSFT` for a batch."""
     label = symbols[0] if len(symbols) == 1 else f"{symbols[0]}..{symbols[-1]}"
-    return f"ingest-{dataset}-{label}"
+    return f"ingest-{label}"
 
 
 def ingest_batch(
     env: str,
     overrides: Overrides,
     symbols: list[str],
-    dataset: str,
+    datasets: list[str],
     as_of: str,
     backfill_from: str | None = None,
     full_refresh: bool = False,
     slots_per_call: int = 0,
 ) -> dict[str, Any]:
-    """Land what bronze lacks of one dataset for `symbols` up to `as_of`; StageFailed retries."""
+    """Land what bronze lacks of `datasets` for `symbols` up to `as_of`; StageFailed retries."""
     from finks_ingestion import run_ingestion
 
     config = project_config(INGESTION_CONFIG_DIR, env, overrides)
     limiter = None
     if slots_per_call:  # the env's rate limit exists: take its slots (else ingestion's own)
         limiter = fmp_limiter(pipelines_config(env, overrides), batch=slots_per_call)
-    with run_progress(ingest_run_name(dataset, symbols), unit="pairs") as bar:
+    with run_progress(ingest_run_name(symbols), unit="pairs") as bar:
         report = run_ingestion(
             config,
             symbols,
             as_of=date.fromisoformat(as_of),
-            datasets=[dataset],
+            datasets=datasets,
             limiter=limiter,
             backfill_from=date.fromisoformat(backfill_from) if backfill_from else None,
             full_refresh=full_refresh,
@@ -137,10 +137,10 @@ def ingest_batch(
         )
     if not report.ok:
         raise StageFailed(
-            f"{config.indicator} {ingest_run_name(dataset, symbols)}: {'; '.join(report.failures)}"
+            f"{config.indicator} {ingest_run_name(symbols)}: {'; '.join(report.failures)}"
         )
     return {
-        "dataset": dataset,
+        "datasets": list(datasets),
         "symbols": list(symbols),
         "requests": report.requests,
         "retries": report.retries,

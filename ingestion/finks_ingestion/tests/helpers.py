@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from finks_ingestion.watermarks import WATERMARK_PREFIX
+from finks_ingestion.watermarks import WATERMARK_PREFIX, WATERMARK_VERSION, watermark_key
 from finks_local.fmp import dataset
 
 IDENTITY = {
@@ -54,10 +54,12 @@ def landed(objects: dict[str, bytes]) -> tuple[Counter[tuple[Any, ...]], Counter
 
 
 def watermarks(objects: dict[str, bytes]) -> dict[tuple[str, str], dict[str, Any]]:
-    """(dataset, symbol) -> watermark document."""
+    """(dataset, symbol) -> watermark entry, from the one object per symbol."""
     out = {}
     for key, body in objects.items():
         if key.startswith(WATERMARK_PREFIX):
             doc = json.loads(body)
-            out[(doc["dataset"], doc["symbol"])] = doc
+            assert doc["version"] == WATERMARK_VERSION and key == watermark_key(doc["symbol"])
+            for name, entry in doc["datasets"].items():
+                out[(name, doc["symbol"])] = entry
     return out
