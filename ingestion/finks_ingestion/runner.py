@@ -266,6 +266,7 @@ def _ingest_symbol(run: _Run, job: _SymbolJob, *, probe: bool = False) -> list[s
 
     A dataset whose request failed keeps its old watermark (the next run fetches it
     again); the others still move. A failed watermark write only costs a re-fetch.
+    ``probe``: the run's first request is this job's first (a setup failure raises).
     """
     marks = dict(job.marks)
     notes: list[str] = []
@@ -275,6 +276,7 @@ def _ingest_symbol(run: _Run, job: _SymbolJob, *, probe: bool = False) -> list[s
         try:
             for request in part.requests:
                 last_key, line = _ingest_request(run, request, probe=probe)
+                probe = False
                 lines.append(line)
         except _RequestFailed as failed:
             notes.append(_fail(run, failed.request, str(failed)))
