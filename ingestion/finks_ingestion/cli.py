@@ -31,7 +31,7 @@ from finks_ingestion.planning import validate_arguments
 from finks_ingestion.runner import IngestReport, run_ingestion
 from finks_ingestion.settings import PROJECT_CONFIG_DIR
 
-QUIET_LOGGERS = ("botocore", "boto3", "urllib3", "httpx", "httpcore")
+QUIET_LOGGERS = ("botocore", "boto3", "urllib3")
 
 
 def build_parser() -> ArgumentParser:

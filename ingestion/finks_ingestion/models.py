@@ -25,11 +25,13 @@ Text = Annotated[str, Field(min_length=1)]
 Flag = Annotated[bool, Field(strict=True)]
 
 # TypedDicts, not BaseModels: a record is judged, never kept as a model, and validating
-# into dicts is about twice as fast (a 10-year price history is 2,500 records).
-_RAW = ConfigDict(extra="allow")
+# into dicts is about twice as fast (a 10-year price history is 2,500 records). Fields the
+# models do not declare are allowed and not judged; bronze keeps the raw record, so the
+# validated copy can leave them out ("ignore": cheaper than copying them).
+_JUDGE = ConfigDict(extra="ignore")
 
 
-@with_config(_RAW)
+@with_config(_JUDGE)
 class PriceRecord(TypedDict):
     symbol: Text
     date: date
@@ -43,7 +45,7 @@ class PriceRecord(TypedDict):
     vwap: NotRequired[Number | None]
 
 
-@with_config(_RAW)
+@with_config(_JUDGE)
 class ProfileRecord(TypedDict):
     symbol: Text
     companyName: Text
@@ -59,7 +61,7 @@ class ProfileRecord(TypedDict):
     isActivelyTrading: NotRequired[Flag | None]
 
 
-@with_config(_RAW)
+@with_config(_JUDGE)
 class IncomeRecord(TypedDict):
     date: date
     symbol: Text
@@ -125,8 +127,7 @@ def _all_valid(dataset: str, payload: list[Any], symbol: str) -> Validated | Non
     seen = set(map(itemgetter(*_IDENTITY[dataset]), payload))  # validated: the keys exist
     if len(seen) != len(payload):
         return None
-    wanted = symbol.upper()
-    if any(str(p["symbol"]).upper() != wanted for p in parsed):
+    if {str(name).upper() for name in set(map(itemgetter("symbol"), parsed))} != {symbol.upper()}:
         return None
     return Validated(valid=list(payload))
 

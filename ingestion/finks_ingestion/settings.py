@@ -28,8 +28,10 @@ class IngestionSettings(BaseModel):
         ge=0,
         description="in-process rate limit when no shared limiter is given (0 = unlimited)",
     )
-    fmp_connect_timeout_seconds: float = Field(5.0, gt=0, description="httpx connect timeout")
-    fmp_read_timeout_seconds: float = Field(30.0, gt=0, description="httpx read timeout")
+    fmp_connect_timeout_seconds: float = Field(5.0, gt=0, description="FMP connect timeout")
+    fmp_read_timeout_seconds: float = Field(
+        30.0, gt=0, description="FMP read timeout (between bytes)"
+    )
     fmp_max_retries: int = Field(
         5, ge=0, le=20, description="retries after the first attempt (429/5xx/timeouts/bodies)"
     )

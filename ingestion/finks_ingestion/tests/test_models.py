@@ -69,3 +69,12 @@ def test_stored_records_are_the_response_body_on_one_line() -> None:
         "envelope": {"dataset": "prices"},
         "records": [{"symbol": "AAPL", "close": 1.5}],
     }
+
+
+def test_a_field_fmp_adds_is_kept_raw_and_not_judged() -> None:
+    good = dataset.prices("AAPL", None, None, as_of=AS_OF)[0]
+    added = {**good, "date": "2000-01-03", "adjClose": "n/a", "unadjustedVolume": None}
+    whole = validate_records("prices", [good, added], "AAPL")
+    assert whole.valid == [good, added] and not whole.rejected  # the one-pass check
+    mixed = validate_records("prices", [added, {**good, "close": "x"}], "AAPL")
+    assert mixed.valid == [added] and len(mixed.rejected) == 1  # record by record
