@@ -275,18 +275,16 @@ class FmpClient:
             response = self._http.request(
                 "GET", self._base + path, fields={**params, "apikey": self._key}, redirect=False
             )
-        except (
-            urllib3.exceptions.NewConnectionError
-        ) as exc:  # a ConnectTimeoutError subclass: test it first
+        # NewConnectionError is a ConnectTimeoutError subclass, so it is tested first;
+        # HTTPError, last, covers broken connections, short bodies and protocol errors.
+        except urllib3.exceptions.NewConnectionError as exc:
             detail = self.scrub(str(exc))
             raise _Retry(f"cannot connect ({detail})", unreachable=True) from None
         except urllib3.exceptions.ConnectTimeoutError:
             raise _Retry("connect timed out", unreachable=True) from None
         except urllib3.exceptions.TimeoutError as exc:
             raise _Retry(f"timed out ({type(exc).__name__})") from None
-        except (
-            urllib3.exceptions.HTTPError
-        ) as exc:  # broken connection, short body, protocol errors
+        except urllib3.exceptions.HTTPError as exc:
             detail = self.scrub(str(exc))
             raise _Retry(f"transport error ({type(exc).__name__}: {detail})") from None
         status = response.status

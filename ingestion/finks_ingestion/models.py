@@ -127,7 +127,8 @@ def _all_valid(dataset: str, payload: list[Any], symbol: str) -> Validated | Non
     seen = set(map(itemgetter(*_IDENTITY[dataset]), payload))  # validated: the keys exist
     if len(seen) != len(payload):
         return None
-    if {str(name).upper() for name in set(map(itemgetter("symbol"), parsed))} != {symbol.upper()}:
+    names = set(map(itemgetter("symbol"), parsed))  # one or a few: upper-case each once
+    if {str(name).upper() for name in names} != {symbol.upper()}:
         return None
     return Validated(valid=list(payload))
 
