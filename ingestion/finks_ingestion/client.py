@@ -225,7 +225,7 @@ class FmpClient:
     def public_url(self, path: str, params: Mapping[str, str]) -> str:
         """The request URL as it may be shown or stored: no API key."""
         query = urlencode(sorted(params.items()))
-        return f"{self.settings.fmp_base_url}{path}" + (f"?{query}" if query else "")
+        return f"{self._base}{path}" + (f"?{query}" if query else "")
 
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with jitter (half fixed, half random) for retry `attempt`."""

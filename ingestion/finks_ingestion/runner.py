@@ -45,7 +45,7 @@ from finks_ingestion.client import ENDPOINTS, FetchError, FmpClient, FmpResponse
 from finks_ingestion.models import validate_records
 from finks_ingestion.planning import FetchRequest, Job, plan_job, validate_arguments
 from finks_ingestion.settings import PROJECT_CONFIG_DIR, IngestionSettings
-from finks_ingestion.watermarks import KnownMarks, Watermark, WatermarkStore
+from finks_ingestion.watermarks import Watermark, WatermarkStore
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,6 @@ class _Run:
     writer: BronzeWriter
     datasets: list[str]
     marks: WatermarkStore
-    known: KnownMarks
     existing: set[str]
     report: IngestReport
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -169,15 +168,14 @@ def run_ingestion(
     writer = BronzeWriter(config, connections=settings.ingest_concurrency + 2)
     writer.ensure_bucket()
     marks = WatermarkStore(writer)
-    known = marks.scan()
+    marks.scan()
     existing: set[str] = set()
     for dataset in chosen:
         partition = f"{bronze_prefix(dataset)}{PARTITION_KEY}={as_of.isoformat()}/"
         existing |= writer.existing_keys(partition)
         existing |= writer.existing_keys(QUARANTINE_PREFIX + partition)
-    pairs = [(dataset, symbol) for symbol in chosen_symbols for dataset in chosen]
     report = IngestReport()
-    bar.update(total=len(pairs))
+    bar.update(total=len(chosen_symbols) * len(chosen))  # one step per (dataset, symbol)
 
     def note_retry(message: str) -> None:
         with run.lock:
@@ -195,7 +193,6 @@ def run_ingestion(
             writer=writer,
             datasets=chosen,
             marks=marks,
-            known=known,
             existing=existing,
             report=report,
         )
@@ -237,7 +234,7 @@ class _SymbolJob:
 def _plan_symbol(run: _Run, symbol: str) -> tuple[list[str], _SymbolJob | None]:
     """(a line per pair that needs nothing, the symbol's job or None when all are done)."""
     try:
-        marks = run.marks.get(symbol, run.known) if symbol in run.known else {}
+        marks = run.marks.get(symbol)
     except (ClientError, BotoCoreError) as exc:
         reason = f"cannot read its watermark: {exc}"
         return [_fail(run, FetchRequest(d, symbol, ()), reason) for d in run.datasets], None
@@ -247,7 +244,7 @@ def _plan_symbol(run: _Run, symbol: str) -> tuple[list[str], _SymbolJob | None]:
         job = plan_job(
             dataset,
             symbol,
-            None if run.full_refresh else marks.get(dataset),
+            marks.get(dataset),  # plan_job ignores it under full_refresh
             as_of=run.as_of,
             settings=run.settings,
             backfill_from=run.backfill_from,
@@ -285,7 +282,7 @@ def _ingest_symbol(run: _Run, job: _SymbolJob, *, probe: bool = False) -> list[s
         notes.append("; ".join(lines))
     if marks != job.marks:
         try:
-            run.marks.put(job.symbol, marks, run.known)
+            run.marks.put(job.symbol, marks)
         except (ClientError, BotoCoreError) as exc:
             log.warning("%s: watermarks not written (%s)", job.symbol, exc)
     return notes

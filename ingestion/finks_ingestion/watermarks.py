@@ -129,10 +129,14 @@ class WatermarkStore:
 
     def __init__(self, writer: BronzeWriter) -> None:
         self._writer = writer
+        self._known = KnownMarks()
 
     def scan(self) -> KnownMarks:
-        """Every symbol with a watermark: one listing of ``_watermarks/fmp/`` per run."""
-        known = KnownMarks()
+        """Every symbol with a watermark: one listing of ``_watermarks/fmp/`` per run.
+
+        ``get`` and ``put`` use this listing: a symbol it lacks is read as new, for free.
+        """
+        known = self._known = KnownMarks()
         for key in self._writer.existing_keys(_ROOT):
             folder, _, name = key[len(_ROOT) :].rpartition("/")
             if not (name.startswith("symbol=") and name.endswith(".json")):
@@ -144,8 +148,9 @@ class WatermarkStore:
                 known.legacy.setdefault(symbol, set()).add(folder)
         return known
 
-    def get(self, symbol: str, known: KnownMarks) -> dict[str, Watermark]:
+    def get(self, symbol: str) -> dict[str, Watermark]:
         """``symbol``'s watermarks by dataset: its object, then version-1 ones it lacks."""
+        known = self._known
         marks: dict[str, Watermark] = {}
         if symbol in known.current:
             marks = marks_from_document(symbol, self._writer.read_json(watermark_key(symbol)))
@@ -157,14 +162,14 @@ class WatermarkStore:
                     marks[dataset] = mark
         return marks
 
-    def put(self, symbol: str, marks: Mapping[str, Watermark], known: KnownMarks) -> None:
+    def put(self, symbol: str, marks: Mapping[str, Watermark]) -> None:
         """Write ``symbol``'s object, then delete the version-1 objects it now carries.
 
         A failed delete leaves a stale version-1 object that is never read again (the
         version-2 object holds its dataset), so it only costs a listing entry.
         """
         self._writer.put_json(watermark_key(symbol), marks_document(symbol, marks))
-        for dataset in sorted(known.legacy.get(symbol, set()) & set(marks)):
+        for dataset in sorted(self._known.legacy.get(symbol, set()) & set(marks)):
             try:
                 self._writer.delete(legacy_watermark_key(dataset, symbol))
             except (ClientError, BotoCoreError):
